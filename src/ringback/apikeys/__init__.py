@@ -1,0 +1,1 @@
+"""API keys for integrations, scoped to services, with request budgets."""

@@ -1,0 +1,106 @@
+"""Creating, checking and revoking API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.apikeys.models import ApiKey
+from ringback.config import repository as config_repository
+from ringback.errors import RingbackError, conflict, invalid, not_found
+
+KEY_PREFIX = "rbk"
+ALL_SERVICES = "*"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # shown once; only its hash is stored
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(
+    session: AsyncSession,
+    *,
+    name: str,
+    services: Sequence[str],
+    now: datetime,
+    rate_limit_per_minute: int | None = None,
+) -> IssuedKey:
+    """A new key for an integration, limited to ``services`` (``*`` for every service)."""
+    name = name.strip()
+    if not name:
+        raise invalid("invalid-name", "an API key needs a name", field="name")
+    wanted = sorted({s.strip() for s in services if s.strip()})
+    if not wanted:
+        raise invalid("invalid-scope", "name at least one service, or * for all", field="services")
+    if ALL_SERVICES not in wanted:
+        known = {s.name for s in await config_repository.active_services(session)}
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            raise invalid(
+                "service-not-found", f"no such service: {', '.join(unknown)}", field="services"
+            )
+    if await session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        raise conflict("api-key-exists", f"an API key named {name!r} exists already")
+    prefix = secrets.token_hex(4)
+    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        scope={"services": [ALL_SERVICES] if ALL_SERVICES in wanted else wanted},
+        rate_limit_per_minute=rate_limit_per_minute,
+        created_at=now,
+    )
+    session.add(key)
+    await session.flush()
+    return IssuedKey(key, secret)
+
+
+async def authenticate(session: AsyncSession, *, secret: str) -> ApiKey:
+    """The live key behind a bearer secret, or 401."""
+    parts = secret.split("_")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise unauthorised("the API key is malformed")
+    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        raise unauthorised("the API key is not known")
+    if key.revoked_at is not None:
+        raise unauthorised("the API key was revoked")
+    return key
+
+
+async def list_keys(session: AsyncSession) -> Sequence[ApiKey]:
+    return (await session.scalars(select(ApiKey).order_by(ApiKey.name))).all()
+
+
+async def revoke_key(session: AsyncSession, *, name: str, now: datetime) -> ApiKey:
+    key = await session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        raise not_found("api-key-not-found", f"there is no API key named {name!r}")
+    if key.revoked_at is None:
+        key.revoked_at = now
+    return key
+
+
+def scope_of(key: ApiKey) -> frozenset[str] | None:
+    services = key.scope.get("services", [])
+    return None if ALL_SERVICES in services else frozenset(services)
+
+
+def unauthorised(detail: str) -> RingbackError:
+    return RingbackError(
+        "unauthorized", detail, status=401, headers={"WWW-Authenticate": 'Bearer realm="ringback"'}
+    )

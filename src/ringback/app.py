@@ -1,0 +1,171 @@
+"""The FastAPI application: routers, problem+json errors, metrics, and the node's loops."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ringback import __version__, ratelimit
+from ringback.callbacks import repository as callback_repository
+from ringback.callbacks.api import router as callbacks_router
+from ringback.callbacks.scheduler import Scheduler
+from ringback.clock import Clock, SystemClock
+from ringback.config.api import router as services_router
+from ringback.db import Database
+from ringback.errors import RingbackError
+from ringback.health import router as health_router
+from ringback.metrics import Metrics
+from ringback.outbox import OutboxRelay
+from ringback.runtime import Runtime
+from ringback.settings import Settings
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, run_loops: bool = True) -> FastAPI:
+    """Build the app; the lifespan opens the database and starts the scheduler and outbox relay."""
+    clock = clock or SystemClock()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        scheduler = Scheduler(
+            db,
+            clock,
+            metrics,
+            batch_size=settings.scheduler_batch_size,
+            max_sleep_seconds=settings.scheduler_max_sleep_seconds,
+        )
+        relay = OutboxRelay(db, clock)
+        db.on_commit(scheduler.on_commit)
+
+        async def kick_relay(_events: list[Any]) -> None:
+            relay.kick()
+
+        db.on_commit(kick_relay)
+        app.state.runtime = Runtime(settings, db, clock, metrics, scheduler, relay)
+        tasks = []
+        if run_loops:
+            tasks = [
+                asyncio.create_task(scheduler.run(), name="scheduler"),
+                asyncio.create_task(relay.run(), name="outbox-relay"),
+                asyncio.create_task(_housekeeping(app.state.runtime), name="housekeeping"),
+            ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
+            await db.dispose()
+
+    app = FastAPI(
+        title="Ringback",
+        version=__version__,
+        description="Callback API of Ringback, an open-source callback system for contact centers.",
+        lifespan=lifespan,
+    )
+    app.include_router(health_router)
+    app.include_router(services_router)
+    app.include_router(callbacks_router)
+    _install_error_handlers(app, metrics)
+    app.add_middleware(_RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
+    return app
+
+
+async def _housekeeping(runtime: Runtime) -> None:
+    """Refresh gauges and drop expired rate-limit windows."""
+    while True:
+        try:
+            async with runtime.db.transaction() as session:
+                counts = await callback_repository.counts_by_state(session)
+                await ratelimit.prune(session, before=runtime.clock.now() - timedelta(days=2))
+            runtime.metrics.set_callback_counts(counts)
+        except Exception:
+            log.exception("housekeeping pass failed")
+        await asyncio.sleep(runtime.settings.stats_interval_seconds)
+
+
+def _problem(request: Request, error: RingbackError, metrics: Metrics) -> JSONResponse:
+    metrics.refusals.labels(code=error.code).inc()
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
+    )
+
+
+def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
+    @app.exception_handler(RingbackError)
+    async def ringback_error(request: Request, exc: RingbackError) -> JSONResponse:
+        return _problem(request, exc, metrics)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")),
+                "in": error["loc"][0] if error["loc"] else None,
+                "reason": str(error["msg"]).removeprefix("Value error, "),
+            }
+            for error in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": None, "reason": "invalid request"}
+        detail = f"{first['field']}: {first['reason']}" if first["field"] else str(first["reason"])
+        problem = RingbackError(
+            "invalid-request", detail, status=422, field=first["field"] or None, errors=errors
+        )
+        return _problem(request, problem, metrics)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        problem = RingbackError(code, str(exc.detail), status=exc.status_code)
+        return _problem(request, problem, metrics)
+
+
+class _RequestMetrics:
+    """Counts requests per route template (never per raw path, which would explode the labels)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_record(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.metrics.requests.labels(method=method, route=route, status=str(status)).inc()
+            self.metrics.request_seconds.labels(method=method, route=route).observe(
+                time.perf_counter() - started
+            )

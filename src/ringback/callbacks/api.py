@@ -1,0 +1,205 @@
+"""Callback API v1: what web pages, mobile apps and IVRs call."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
+
+from ringback.auth import ApiCaller
+from ringback.callbacks import repository, service
+from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.schemas import (
+    CallbackCancel,
+    CallbackCreate,
+    CallbackPage,
+    CallbackRead,
+    CallbackReschedule,
+    HistoryEntry,
+    PositionRead,
+    callback_read,
+)
+from ringback.callbacks.states import CallbackState
+from ringback.config import repository as config_repository
+from ringback.errors import invalid
+from ringback.runtime import Runtime, get_runtime
+
+router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+@router.post("", status_code=201, response_model=CallbackRead)
+async def create_callback(
+    request: CallbackCreate,
+    caller: ApiCaller,
+    runtime: RuntimeDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=255,
+            description="Retries with the same key and body return the same callback.",
+        ),
+    ] = None,
+) -> CallbackRead:
+    """Ask for a callback. 201 when created; 200 when an earlier callback is returned instead."""
+    settings = runtime.settings
+    async with runtime.db.transaction() as session:
+        result = await service.create_callback(
+            session,
+            request=request,
+            caller=caller,
+            now=runtime.clock.now(),
+            idempotency_key=idempotency_key,
+            phone_budget=service.PhoneBudget(
+                settings.rate_limit_per_phone_per_hour, timedelta(hours=1)
+            ),
+        )
+    response.headers["Location"] = f"/api/v1/callbacks/{result.callback.id}"
+    if not result.created:
+        response.status_code = 200
+        if idempotency_key is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+    else:
+        runtime.metrics.callbacks_created.labels(
+            service=result.service.name, type=request.type
+        ).inc()
+    return callback_read(result.callback, result.service)
+
+
+@router.get("", response_model=CallbackPage)
+async def list_callbacks(
+    caller: ApiCaller,
+    runtime: RuntimeDep,
+    phone: Annotated[str | None, Query(description="E.164, or national with `service`.")] = None,
+    service_name: Annotated[str | None, Query(alias="service")] = None,
+    state: CallbackState | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CallbackPage:
+    """Callbacks the key may see, newest first."""
+    async with runtime.db.transaction() as session:
+        if service_name is not None:
+            one = await service.service_for(session, name=service_name, caller=caller)
+            services = {one.id: one}
+        else:
+            services = {
+                s.id: s
+                for s in await config_repository.active_services(session)
+                if caller.may_use(s.name)
+            }
+        region = next(iter(services.values())).config.default_region if service_name else "ZZ"
+        rows = await repository.page(
+            session,
+            service_ids=list(services),
+            phone=normalise_phone(phone, region) if phone else None,
+            state=state,
+            after=_decode_cursor(cursor) if cursor else None,
+            limit=limit + 1,
+        )
+        missing = {row.service_id for row in rows} - services.keys()
+        for service_id in missing:  # retired services still show their callbacks
+            services[service_id] = await config_repository.service_by_id(session, service_id)
+    items = [callback_read(row, services[row.service_id]) for row in rows[:limit]]
+    next_cursor = (
+        _encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id)
+        if len(rows) > limit
+        else None
+    )
+    return CallbackPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{callback_id}", response_model=CallbackRead)
+async def get_callback(
+    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
+) -> CallbackRead:
+    async with runtime.db.transaction() as session:
+        callback, found_in = await service.get_callback(
+            session, callback_id=callback_id, caller=caller
+        )
+    return callback_read(callback, found_in)
+
+
+@router.post("/{callback_id}/cancel", response_model=CallbackRead)
+async def cancel_callback(
+    callback_id: uuid.UUID,
+    caller: ApiCaller,
+    runtime: RuntimeDep,
+    body: Annotated[CallbackCancel | None, Body()] = None,
+) -> CallbackRead:
+    """Cancel a callback that has not been handled yet; its slot is freed."""
+    async with runtime.db.transaction() as session:
+        callback, found_in = await service.cancel_callback(
+            session,
+            callback_id=callback_id,
+            caller=caller,
+            now=runtime.clock.now(),
+            reason=body.reason if body else None,
+        )
+    return callback_read(callback, found_in)
+
+
+@router.post("/{callback_id}/reschedule", response_model=CallbackRead)
+async def reschedule_callback(
+    callback_id: uuid.UUID, body: CallbackReschedule, caller: ApiCaller, runtime: RuntimeDep
+) -> CallbackRead:
+    """Move a waiting callback to another time, checked like a new request of its type."""
+    async with runtime.db.transaction() as session:
+        callback, found_in = await service.reschedule_callback(
+            session,
+            callback_id=callback_id,
+            desired_time=body.desired_time,
+            caller=caller,
+            now=runtime.clock.now(),
+        )
+    return callback_read(callback, found_in)
+
+
+@router.get("/{callback_id}/history", response_model=list[HistoryEntry])
+async def callback_history(
+    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
+) -> list[HistoryEntry]:
+    """Every state change, oldest first."""
+    async with runtime.db.transaction() as session:
+        entries = await service.history(session, callback_id=callback_id, caller=caller)
+    return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]
+
+
+@router.get("/{callback_id}/position", response_model=PositionRead)
+async def callback_position(
+    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
+) -> PositionRead:
+    """Place in the queue and the expected wait."""
+    async with runtime.db.transaction() as session:
+        found = await service.position(
+            session, callback_id=callback_id, caller=caller, now=runtime.clock.now()
+        )
+    return PositionRead(
+        id=found.callback.id,
+        state=found.callback.state,
+        queue=found.service.queue,
+        position=found.ahead + 1 if found.ahead is not None else None,
+        ahead=found.ahead,
+        estimated_wait_seconds=int(found.estimated_wait.total_seconds())
+        if found.estimated_wait is not None
+        else None,
+        estimated_time=found.estimated_time,
+        method="callbacks ahead x average handle time" if found.ahead is not None else "due time",
+    )
+
+
+def _encode_cursor(created_at: datetime, callback_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{callback_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, callback_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(created_at), uuid.UUID(callback_id)
+    except ValueError:
+        raise invalid(
+            "invalid-cursor", "the cursor is not one this API returned", field="cursor"
+        ) from None

@@ -1,0 +1,95 @@
+"""Callback tables: the requests, their append-only history, slot bookings, idempotency keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
+from ringback.db import Base, new_id
+
+
+def _enum(kind: type[Any]) -> Enum:
+    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Callback(Base):
+    __tablename__ = "callbacks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
+    phone: Mapped[str] = mapped_column(String(20))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_time_zone: Mapped[str | None] = mapped_column(String(64))
+    type: Mapped[CallbackType] = mapped_column(_enum(CallbackType))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    state: Mapped[CallbackState] = mapped_column(_enum(CallbackState))
+    desired_time: Mapped[datetime]
+    # When a scheduled callback becomes due; NULL once it is due (only waiting rows are indexed).
+    due_at: Mapped[datetime | None]
+    slot_start: Mapped[datetime | None]
+    queued_at: Mapped[datetime | None]
+    priority: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]]
+    instructions: Mapped[str | None] = mapped_column(Text)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index(
+            "ix_callbacks_due",
+            "due_at",
+            postgresql_where=text("due_at IS NOT NULL"),
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
+        Index("ix_callbacks_queue_position", "queue_id", "state", "priority", "queued_at"),
+        Index("ix_callbacks_phone", "phone", "service_id", "state"),
+        Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),
+        Index("ix_callbacks_listing", "created_at", "id"),
+    )
+
+
+class CallbackHistory(Base):
+    """Append-only: one row per state change, never updated or deleted."""
+
+    __tablename__ = "callback_history"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    callback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    event: Mapped[CallbackEvent] = mapped_column(_enum(CallbackEvent))
+    from_state: Mapped[CallbackState | None] = mapped_column(_enum(CallbackState))
+    to_state: Mapped[CallbackState] = mapped_column(_enum(CallbackState))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SlotBooking(Base):
+    """How many active callbacks hold a slot; updated atomically, so a full slot stays full."""
+
+    __tablename__ = "slot_bookings"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    callback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callbacks.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,171 @@
+"""Shapes of the Callback API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ringback.callbacks.models import Callback
+from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
+from ringback.config.repository import Service
+
+DataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+DataValue = Annotated[str, StringConstraints(max_length=1000)]
+
+
+class CallbackCreate(BaseModel):
+    """A customer's request to be called back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = Field(max_length=63, examples=["billing"])
+    phone: str = Field(min_length=3, max_length=40, examples=["+1 212 555 0142"])
+    type: CallbackType = CallbackType.IMMEDIATE
+    desired_time: AwareDatetime | None = Field(
+        default=None, description="Required for scheduled callbacks; must carry a UTC offset."
+    )
+    time_zone: str | None = Field(
+        default=None,
+        description="The customer's IANA time zone; guessed from the number when omitted.",
+        examples=["America/New_York"],
+    )
+    name: str | None = Field(default=None, max_length=200)
+    data: dict[DataKey, DataValue] = Field(default_factory=dict, max_length=50)
+    instructions: str | None = Field(default=None, max_length=2000)
+    channel: Literal["web", "mobile", "ivr"] = "web"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone") from None
+        return value
+
+
+class CallbackReschedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    desired_time: AwareDatetime
+
+
+class CallbackCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class LocalTimes(BaseModel):
+    service: datetime = Field(description="In the service's time zone.")
+    customer: datetime | None = Field(description="In the customer's time zone, when known.")
+
+
+class SlotRead(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class CallbackRead(BaseModel):
+    id: uuid.UUID
+    state: CallbackState
+    service: str
+    phone: str = Field(description="E.164")
+    type: CallbackType
+    channel: str
+    desired_time: datetime = Field(description="UTC")
+    desired_time_local: LocalTimes
+    time_zone: str | None
+    due_at: datetime | None
+    queued_at: datetime | None
+    slot: SlotRead | None
+    name: str | None
+    data: dict[str, str]
+    instructions: str | None
+    priority: int
+    attempts: int
+    max_attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CallbackPage(BaseModel):
+    items: list[CallbackRead]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor: str
+    event: CallbackEvent
+    from_state: CallbackState | None
+    to_state: CallbackState
+    reason: str | None
+
+
+class PositionRead(BaseModel):
+    id: uuid.UUID
+    state: CallbackState
+    queue: str
+    position: int | None = Field(description="1 is next; null unless the callback is queued.")
+    ahead: int | None
+    estimated_wait_seconds: int | None
+    estimated_time: datetime | None = Field(description="When an agent is expected to call.")
+    method: str = Field(description="How the estimate was made.")
+
+
+class AvailabilitySlot(BaseModel):
+    start: datetime = Field(description="UTC")
+    end: datetime
+    start_local: datetime = Field(description="In the service's time zone.")
+    end_local: datetime
+    capacity: int
+    booked: int
+    available: int
+
+
+class Availability(BaseModel):
+    service: str
+    time_zone: str
+    slot_minutes: int
+    slots: list[AvailabilitySlot]
+
+
+def callback_read(callback: Callback, service: Service) -> CallbackRead:
+    """The API view of a stored callback, with its times shown in both time zones."""
+    customer_zone = ZoneInfo(callback.customer_time_zone) if callback.customer_time_zone else None
+    slot = None
+    if callback.slot_start is not None:
+        slot = SlotRead(
+            start=callback.slot_start, end=callback.slot_start + service.config.slot_length
+        )
+    return CallbackRead(
+        id=callback.id,
+        state=callback.state,
+        service=service.name,
+        phone=callback.phone,
+        type=callback.type,
+        channel=callback.channel,
+        desired_time=callback.desired_time,
+        desired_time_local=LocalTimes(
+            service=callback.desired_time.astimezone(service.config.zone),
+            customer=callback.desired_time.astimezone(customer_zone) if customer_zone else None,
+        ),
+        time_zone=callback.customer_time_zone,
+        due_at=callback.due_at,
+        queued_at=callback.queued_at,
+        slot=slot,
+        name=callback.customer_name,
+        data=callback.data,
+        instructions=callback.instructions,
+        priority=callback.priority,
+        attempts=callback.attempts,
+        max_attempts=service.config.max_attempts,
+        created_at=callback.created_at,
+        updated_at=callback.updated_at,
+    )

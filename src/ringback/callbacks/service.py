@@ -1,0 +1,400 @@
+"""Callback use cases. They take a session and never commit: the caller's unit of work does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback import outbox, ratelimit
+from ringback.callbacks import repository
+from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
+from ringback.callbacks.phones import normalise_phone, phone_time_zone
+from ringback.callbacks.schemas import CallbackCreate
+from ringback.callbacks.states import (
+    CallbackEvent,
+    CallbackState,
+    CallbackType,
+    Channel,
+    Transition,
+    transition,
+)
+from ringback.callbacks.timing import Plan, plan_at, plan_callback
+from ringback.config import repository as config_repository
+from ringback.config.repository import Service
+from ringback.config.schema import DuplicatePolicy
+from ringback.db import lock_key, new_id
+from ringback.errors import RingbackError, conflict, invalid, not_found
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who acts: an API key limited to some services, the CLI, or the scheduler."""
+
+    actor: str
+    api_key_id: int | None = None
+    services: frozenset[str] | None = None  # None: every service
+
+    def may_use(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+
+@dataclass(frozen=True)
+class PhoneBudget:
+    limit: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class Created:
+    callback: Callback
+    service: Service
+    created: bool  # False: an idempotent replay or an existing callback returned by policy
+
+
+async def service_for(session: AsyncSession, *, name: str, caller: Caller) -> Service:
+    """A service by name, if it exists and the caller may use it."""
+    service = await config_repository.service_by_name(session, name)
+    if service is None:
+        raise not_found("service-not-found", f"there is no callback service named {name!r}")
+    if not caller.may_use(name):
+        raise RingbackError(
+            "service-forbidden", f"this API key may not use service {name!r}", status=403
+        )
+    return service
+
+
+async def create_callback(
+    session: AsyncSession,
+    *,
+    request: CallbackCreate,
+    caller: Caller,
+    now: datetime,
+    idempotency_key: str | None = None,
+    phone_budget: PhoneBudget | None = None,
+) -> Created:
+    """Validate and store a callback request, booking its slot when it has one."""
+    if idempotency_key is not None:
+        replay = await _replay(session, request=request, caller=caller, key=idempotency_key)
+        if replay is not None:
+            return replay
+    service = await service_for(session, name=request.service, caller=caller)
+    settings = service.config
+    phone = normalise_phone(request.phone, settings.default_region)
+    plan = plan_callback(settings, request.type, request.desired_time, now)
+
+    await lock_key(session, f"phone:{service.id}:{phone}")
+    if phone_budget is not None:
+        await ratelimit.spend(
+            session,
+            bucket=f"phone:{phone}",
+            limit=phone_budget.limit,
+            window=phone_budget.window,
+            now=now,
+            what=f"number {phone}",
+        )
+    active = await repository.active_for_phone(session, service_id=service.id, phone=phone)
+    if len(active) >= settings.max_active_per_number:
+        match settings.duplicate_policy:
+            case DuplicatePolicy.REJECT:
+                raise conflict(
+                    "duplicate-callback",
+                    f"{phone} already has {len(active)} active callback(s) on {service.name}",
+                    field="phone",
+                    existing=[str(c.id) for c in active],
+                )
+            case DuplicatePolicy.RETURN_EXISTING:
+                return Created(active[-1], service, created=False)
+            case DuplicatePolicy.REPLACE:
+                for old in active[: len(active) - settings.max_active_per_number + 1]:
+                    await _cancel(
+                        session,
+                        old,
+                        service,
+                        actor=caller.actor,
+                        now=now,
+                        reason="replaced by a newer request",
+                    )
+
+    callback = Callback(
+        id=new_id(),
+        service_id=service.id,
+        queue_id=service.queue_id,
+        phone=phone,
+        customer_name=request.name,
+        customer_time_zone=request.time_zone or phone_time_zone(phone),
+        type=request.type,
+        channel=Channel(request.channel),
+        state=plan.state,
+        desired_time=plan.desired_time,
+        due_at=plan.due_at,
+        slot_start=None,
+        queued_at=now if plan.state is CallbackState.QUEUED else None,
+        priority=settings.priority,
+        attempts=0,
+        data=dict(request.data),
+        instructions=request.instructions,
+        api_key_id=caller.api_key_id,
+        created_at=now,
+        updated_at=now,
+    )
+    await _book(session, callback, service, plan)
+    session.add(callback)
+    _record(
+        session,
+        callback,
+        None,
+        actor=caller.actor,
+        now=now,
+        reason=f"requested via {request.channel}",
+    )
+    if idempotency_key is not None and caller.api_key_id is not None:
+        session.add(
+            IdempotencyKey(
+                api_key_id=caller.api_key_id,
+                key=idempotency_key,
+                request_hash=_fingerprint(request),
+                callback_id=callback.id,
+                created_at=now,
+            )
+        )
+    return Created(callback, service, created=True)
+
+
+async def get_callback(
+    session: AsyncSession, *, callback_id: uuid.UUID, caller: Caller, for_update: bool = False
+) -> tuple[Callback, Service]:
+    callback = await repository.get(session, callback_id, for_update=for_update)
+    if callback is None:
+        raise not_found("callback-not-found", f"there is no callback {callback_id}")
+    service = await config_repository.service_by_id(session, callback.service_id)
+    if not caller.may_use(service.name):
+        # Do not tell a key about callbacks of services it cannot see.
+        raise not_found("callback-not-found", f"there is no callback {callback_id}")
+    return callback, service
+
+
+async def cancel_callback(
+    session: AsyncSession,
+    *,
+    callback_id: uuid.UUID,
+    caller: Caller,
+    now: datetime,
+    reason: str | None,
+) -> tuple[Callback, Service]:
+    callback, service = await get_callback(
+        session, callback_id=callback_id, caller=caller, for_update=True
+    )
+    await _cancel(session, callback, service, actor=caller.actor, now=now, reason=reason)
+    return callback, service
+
+
+async def reschedule_callback(
+    session: AsyncSession,
+    *,
+    callback_id: uuid.UUID,
+    desired_time: datetime,
+    caller: Caller,
+    now: datetime,
+) -> tuple[Callback, Service]:
+    """Move a waiting callback to another time, checked like a new request of its type."""
+    callback, service = await get_callback(
+        session, callback_id=callback_id, caller=caller, for_update=True
+    )
+    rules = (
+        CallbackType.SCHEDULED if callback.type is CallbackType.SCHEDULED else CallbackType.DELAYED
+    )
+    plan = plan_at(service.config, rules, desired_time, now)
+    step = transition(callback.id, callback.state, CallbackEvent.RESCHEDULE)
+    await _release(session, callback)
+    await _book(session, callback, service, plan)
+    callback.desired_time = plan.desired_time
+    callback.due_at = plan.due_at
+    callback.queued_at = None
+    _apply(
+        session,
+        callback,
+        step,
+        actor=caller.actor,
+        now=now,
+        reason=f"moved to {desired_time.isoformat()}",
+    )
+    return callback, service
+
+
+async def make_due(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[Callback, datetime]]:
+    """Queue every callback whose due time has passed (at most ``limit``); returns each with its due time."""
+    made: list[tuple[Callback, datetime]] = []
+    for callback in await repository.due(session, now=now, limit=limit):
+        due_at = callback.due_at
+        assert due_at is not None
+        step = transition(callback.id, callback.state, CallbackEvent.DUE)
+        callback.due_at = None
+        callback.queued_at = due_at  # its place in the queue is its due time, however late we are
+        _apply(
+            session,
+            callback,
+            step,
+            actor="scheduler",
+            now=now,
+            reason=f"due at {due_at.isoformat()}",
+        )
+        made.append((callback, due_at))
+    return made
+
+
+async def history(
+    session: AsyncSession, *, callback_id: uuid.UUID, caller: Caller
+) -> Sequence[CallbackHistory]:
+    await get_callback(session, callback_id=callback_id, caller=caller)
+    return await repository.history(session, callback_id)
+
+
+@dataclass(frozen=True)
+class Position:
+    callback: Callback
+    service: Service
+    ahead: int | None
+    estimated_wait: timedelta | None
+    estimated_time: datetime | None
+
+
+async def position(
+    session: AsyncSession, *, callback_id: uuid.UUID, caller: Caller, now: datetime
+) -> Position:
+    """Place in the queue and a first wait estimate: callbacks ahead times the handle time."""
+    callback, service = await get_callback(session, callback_id=callback_id, caller=caller)
+    handle = timedelta(seconds=service.config.average_handle_seconds)
+    if callback.state is CallbackState.QUEUED:
+        ahead = await repository.count_ahead(session, callback)
+        wait = handle * ahead
+        return Position(callback, service, ahead, wait, now + wait)
+    if callback.state is CallbackState.SCHEDULED and callback.due_at is not None:
+        return Position(
+            callback, service, None, max(callback.due_at - now, timedelta()), callback.due_at
+        )
+    return Position(callback, service, None, None, None)
+
+
+async def _replay(
+    session: AsyncSession, *, request: CallbackCreate, caller: Caller, key: str
+) -> Created | None:
+    if caller.api_key_id is None:
+        return None
+    await lock_key(session, f"idempotency:{caller.api_key_id}:{key}")
+    stored = await repository.idempotency_key(session, api_key_id=caller.api_key_id, key=key)
+    if stored is None:
+        return None
+    if stored.request_hash != _fingerprint(request):
+        raise invalid(
+            "idempotency-key-reused",
+            "this Idempotency-Key was used with another request body",
+            field="Idempotency-Key",
+        )
+    callback, service = await get_callback(session, callback_id=stored.callback_id, caller=caller)
+    return Created(callback, service, created=False)
+
+
+async def _cancel(
+    session: AsyncSession,
+    callback: Callback,
+    service: Service,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    step = transition(callback.id, callback.state, CallbackEvent.CANCEL)
+    await _release(session, callback)
+    callback.due_at = None
+    _apply(session, callback, step, actor=actor, now=now, reason=reason)
+
+
+async def _book(session: AsyncSession, callback: Callback, service: Service, plan: Plan) -> None:
+    if plan.slot is None:
+        callback.slot_start = None
+        return
+    booked = await repository.book_slot(
+        session,
+        service_id=service.id,
+        slot_start=plan.slot.start,
+        capacity=service.config.slot_capacity,
+    )
+    if not booked:
+        local = plan.slot.start.astimezone(service.config.zone)
+        raise conflict(
+            "slot-full",
+            f"the slot at {local.isoformat()} has no place left; pick another from availability",
+            field="desired_time",
+        )
+    callback.slot_start = plan.slot.start
+
+
+async def _release(session: AsyncSession, callback: Callback) -> None:
+    if callback.slot_start is not None and callback.state is CallbackState.SCHEDULED:
+        await repository.release_slot(
+            session, service_id=callback.service_id, slot_start=callback.slot_start
+        )
+    callback.slot_start = None
+
+
+def _apply(
+    session: AsyncSession,
+    callback: Callback,
+    step: Transition,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    callback.state = step.target
+    callback.updated_at = now
+    _record(session, callback, step, actor=actor, now=now, reason=reason)
+
+
+def _record(
+    session: AsyncSession,
+    callback: Callback,
+    step: Transition | None,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    """Append the change to the callback's history and to the outbox, in this transaction."""
+    session.add(
+        CallbackHistory(
+            callback_id=callback.id,
+            at=now,
+            actor=actor,
+            event=step.event if step else CallbackEvent.CREATE,
+            from_state=step.source if step else None,
+            to_state=callback.state,
+            reason=reason,
+        )
+    )
+    outbox.record(
+        session,
+        f"callback.{callback.state}",
+        {
+            "callback_id": str(callback.id),
+            "service_id": callback.service_id,
+            "event": str(step.event if step else CallbackEvent.CREATE),
+            "from": str(step.source) if step else None,
+            "to": str(callback.state),
+            "due_at": callback.due_at.isoformat() if callback.due_at else None,
+        },
+        at=now,
+    )
+
+
+def _fingerprint(request: CallbackCreate) -> str:
+    body = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()

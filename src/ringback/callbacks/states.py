@@ -1,0 +1,116 @@
+"""The callback state machine, as data: ``(state, event) -> state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+
+from ringback.errors import RingbackError
+
+log = structlog.get_logger(__name__)
+
+
+class CallbackType(StrEnum):
+    IMMEDIATE = "immediate"  # queued as soon as it is accepted (or when the service opens)
+    DELAYED = "delayed"  # queued after a delay, or at the time asked for
+    SCHEDULED = "scheduled"  # queued at a booked slot
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    MOBILE = "mobile"
+    IVR = "ivr"
+    AGENT = "agent"
+
+
+class CallbackState(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its due time
+    QUEUED = "queued"  # due; waiting in its queue for an agent
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DIALING = "dialing"
+    CONNECTED = "connected"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # attempts exhausted or the number cannot be reached
+    EXPIRED = "expired"  # never handled in the time the service allows
+
+
+class CallbackEvent(StrEnum):
+    CREATE = "create"  # history only: the request was accepted
+    DUE = "due"
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    OFFER = "offer"
+    REJECT = "reject"
+    ACCEPT = "accept"
+    DIAL = "dial"
+    CONNECT = "connect"
+    RETRY = "retry"
+    COMPLETE = "complete"
+    FAIL = "fail"
+    EXPIRE = "expire"
+
+
+S, E = CallbackState, CallbackEvent
+
+TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
+    (S.SCHEDULED, E.DUE): S.QUEUED,
+    (S.SCHEDULED, E.RESCHEDULE): S.SCHEDULED,
+    (S.SCHEDULED, E.CANCEL): S.CANCELLED,
+    (S.SCHEDULED, E.EXPIRE): S.EXPIRED,
+    (S.QUEUED, E.RESCHEDULE): S.SCHEDULED,
+    (S.QUEUED, E.CANCEL): S.CANCELLED,
+    (S.QUEUED, E.OFFER): S.OFFERED,
+    (S.QUEUED, E.EXPIRE): S.EXPIRED,
+    (S.OFFERED, E.REJECT): S.QUEUED,
+    (S.OFFERED, E.ACCEPT): S.ACCEPTED,
+    (S.OFFERED, E.CANCEL): S.CANCELLED,
+    (S.ACCEPTED, E.DIAL): S.DIALING,
+    (S.ACCEPTED, E.RESCHEDULE): S.SCHEDULED,
+    (S.ACCEPTED, E.COMPLETE): S.COMPLETED,
+    (S.DIALING, E.CONNECT): S.CONNECTED,
+    (S.DIALING, E.RETRY): S.SCHEDULED,
+    (S.DIALING, E.FAIL): S.FAILED,
+    (S.CONNECTED, E.COMPLETE): S.COMPLETED,
+    (S.CONNECTED, E.RESCHEDULE): S.SCHEDULED,
+}
+
+# States in which a callback still counts against its number's and its slot's limits.
+ACTIVE_STATES = frozenset({S.SCHEDULED, S.QUEUED, S.OFFERED, S.ACCEPTED, S.DIALING, S.CONNECTED})
+TERMINAL_STATES = frozenset(set(CallbackState) - ACTIVE_STATES)
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: CallbackState
+    event: CallbackEvent
+    target: CallbackState
+
+
+class IllegalTransition(RingbackError):
+    def __init__(self, callback_id: object, state: CallbackState, event: CallbackEvent) -> None:
+        super().__init__(
+            "illegal-transition",
+            f"a callback that is {state} cannot {event}",
+            status=409,
+            state=str(state),
+            event=str(event),
+        )
+        self.callback_id = callback_id
+
+
+def allowed_events(state: CallbackState) -> list[CallbackEvent]:
+    """The events a callback in ``state`` accepts, in table order."""
+    return [event for (source, event) in TRANSITIONS if source == state]
+
+
+def transition(callback_id: object, state: CallbackState, event: CallbackEvent) -> Transition:
+    """Apply ``event`` to ``state``; an event the table does not allow raises IllegalTransition."""
+    target = TRANSITIONS.get((state, event))
+    if target is None:
+        raise IllegalTransition(callback_id, state, event)
+    log.debug(f"callback {callback_id}: {state} -[{event}]-> {target}")
+    return Transition(state, event, target)

@@ -1,0 +1,1 @@
+"""Configuration as code: one TOML document describes services, queues and codes."""

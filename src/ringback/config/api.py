@@ -1,0 +1,136 @@
+"""Public settings of callback services, and their open slots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ringback.auth import ApiCaller
+from ringback.callbacks import repository as callback_repository
+from ringback.callbacks.schemas import Availability, AvailabilitySlot
+from ringback.callbacks.service import service_for
+from ringback.callbacks.states import CallbackType
+from ringback.config import repository
+from ringback.config.repository import Service
+from ringback.config.schema import ExceptionConfig, OfficeHoursConfig
+from ringback.errors import invalid
+from ringback.runtime import Runtime, get_runtime
+from ringback.scheduling.slots import slots_between
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+MAX_AVAILABILITY_DAYS = 31
+
+
+class ServiceRead(BaseModel):
+    name: str
+    display_name: str
+    description: str
+    time_zone: str
+    default_region: str
+    types: list[CallbackType]
+    office_hours: OfficeHoursConfig = Field(description="Weekly hours and the exceptions ahead.")
+    slot_minutes: int
+    slot_capacity: int
+    booking_horizon_days: int
+    min_lead_minutes: int
+    delay_minutes: int
+    open_now: bool
+    next_open: datetime | None
+
+
+def _read(service: Service, now: datetime) -> ServiceRead:
+    settings = service.config
+    upcoming: list[ExceptionConfig] = [
+        e
+        for e in settings.office_hours.exceptions
+        if e.date >= now.astimezone(settings.zone).date()
+    ]
+    return ServiceRead(
+        name=settings.name,
+        display_name=settings.display_name or settings.name,
+        description=settings.description,
+        time_zone=settings.time_zone,
+        default_region=settings.default_region,
+        types=settings.types,
+        office_hours=settings.office_hours.model_copy(update={"exceptions": upcoming}),
+        slot_minutes=settings.slot_minutes,
+        slot_capacity=settings.slot_capacity,
+        booking_horizon_days=settings.booking_horizon_days,
+        min_lead_minutes=settings.min_lead_minutes,
+        delay_minutes=settings.delay_minutes,
+        open_now=settings.hours.is_open(now),
+        next_open=settings.hours.next_open(now),
+    )
+
+
+@router.get("", response_model=list[ServiceRead])
+async def list_services(caller: ApiCaller, runtime: RuntimeDep) -> list[ServiceRead]:
+    """The services this API key may use."""
+    async with runtime.db.transaction() as session:
+        services = await repository.active_services(session)
+    now = runtime.clock.now()
+    return [_read(s, now) for s in services if caller.may_use(s.name)]
+
+
+@router.get("/{service}", response_model=ServiceRead)
+async def get_service(service: str, caller: ApiCaller, runtime: RuntimeDep) -> ServiceRead:
+    async with runtime.db.transaction() as session:
+        found = await service_for(session, name=service, caller=caller)
+    return _read(found, runtime.clock.now())
+
+
+@router.get("/{service}/availability", response_model=Availability)
+async def availability(
+    service: str,
+    caller: ApiCaller,
+    runtime: RuntimeDep,
+    start: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
+    end: Annotated[AwareDatetime | None, Query(description="Default: start + 7 days.")] = None,
+) -> Availability:
+    """Bookable slots between ``start`` and ``end`` (at most 31 days), with places left."""
+    now = runtime.clock.now()
+    start = start or now
+    end = end or start + timedelta(days=7)
+    if end <= start:
+        raise invalid("invalid-range", "end must be after start", field="end")
+    if end - start > timedelta(days=MAX_AVAILABILITY_DAYS):
+        raise invalid(
+            "invalid-range", f"ask for at most {MAX_AVAILABILITY_DAYS} days at once", field="end"
+        )
+    async with runtime.db.transaction() as session:
+        found = await service_for(session, name=service, caller=caller)
+        settings = found.config
+        earliest = max(start, now + timedelta(minutes=settings.min_lead_minutes))
+        latest = min(end, now + timedelta(days=settings.booking_horizon_days))
+        slots = (
+            slots_between(settings.hours, settings.slot_length, earliest, latest)
+            if earliest < latest
+            else []
+        )
+        booked = (
+            await callback_repository.bookings(session, service_id=found.id, start=start, end=end)
+            if slots
+            else {}
+        )
+    zone = settings.zone
+    return Availability(
+        service=settings.name,
+        time_zone=settings.time_zone,
+        slot_minutes=settings.slot_minutes,
+        slots=[
+            AvailabilitySlot(
+                start=slot.start,
+                end=slot.end,
+                start_local=slot.start.astimezone(zone),
+                end_local=slot.end.astimezone(zone),
+                capacity=settings.slot_capacity,
+                booked=booked.get(slot.start, 0),
+                available=max(0, settings.slot_capacity - booked.get(slot.start, 0)),
+            )
+            for slot in slots
+        ],
+    )

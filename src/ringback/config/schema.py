@@ -1,0 +1,227 @@
+"""The configuration document, validated in full before anything is applied."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from ringback.callbacks.states import CallbackType
+from ringback.scheduling.hours import WEEKDAYS, OfficeHours, OpenPeriod, check_periods
+
+Name = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", strip_whitespace=True)
+]
+
+
+class DuplicatePolicy(StrEnum):
+    """What a new request does when its number already has the maximum of active callbacks."""
+
+    REJECT = "reject"  # refuse it with duplicate-callback
+    RETURN_EXISTING = "return-existing"  # answer with the newest active callback instead
+    REPLACE = "replace"  # cancel the oldest active callback and accept the new one
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QueueConfig(Strict):
+    name: Name
+    description: str = ""
+    skills: list[str] = Field(default_factory=list)
+
+
+class PreviewConfig(Strict):
+    enabled: bool = False
+    fields: list[str] = Field(default_factory=lambda: ["name", "phone", "desired_time"])
+
+
+def _periods(texts: list[str]) -> tuple[OpenPeriod, ...]:
+    return check_periods(tuple(OpenPeriod.parse(text) for text in texts))
+
+
+class ExceptionConfig(Strict):
+    """A dated exception: closed all day, or open only during ``hours``."""
+
+    date: date
+    name: str = ""
+    closed: bool = False
+    hours: list[str] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: list[str]) -> list[str]:
+        _periods(value)
+        return value
+
+    @model_validator(mode="after")
+    def _closed_or_hours(self) -> Self:
+        if self.closed == bool(self.hours):
+            raise ValueError("an exception is either closed = true or has hours, not both")
+        return self
+
+
+class OfficeHoursConfig(Strict):
+    monday: list[str] = Field(default_factory=list)
+    tuesday: list[str] = Field(default_factory=list)
+    wednesday: list[str] = Field(default_factory=list)
+    thursday: list[str] = Field(default_factory=list)
+    friday: list[str] = Field(default_factory=list)
+    saturday: list[str] = Field(default_factory=list)
+    sunday: list[str] = Field(default_factory=list)
+    exceptions: list[ExceptionConfig] = Field(default_factory=list)
+
+    @field_validator(*WEEKDAYS)
+    @classmethod
+    def _valid_periods(cls, value: list[str]) -> list[str]:
+        _periods(value)
+        return value
+
+    @field_validator("exceptions")
+    @classmethod
+    def _one_exception_per_date(cls, value: list[ExceptionConfig]) -> list[ExceptionConfig]:
+        seen: set[date] = set()
+        for exception in value:
+            if exception.date in seen:
+                raise ValueError(f"{exception.date} has more than one exception")
+            seen.add(exception.date)
+        return value
+
+
+class RetryDelays(Strict):
+    """Seconds to wait before the next attempt, per outcome of the previous one."""
+
+    no_answer: int = Field(default=900, ge=0)
+    busy: int = Field(default=300, ge=0)
+    answering_machine: int = Field(default=1800, ge=0)
+    fax: int = Field(default=3600, ge=0)
+    network_error: int = Field(default=120, ge=0)
+
+
+class ServiceConfig(Strict):
+    name: Name
+    display_name: str = ""
+    description: str = ""
+    queue: Name
+    time_zone: str
+    default_region: str = "US"
+    types: list[CallbackType] = Field(default_factory=lambda: list(CallbackType), min_length=1)
+    office_hours: OfficeHoursConfig
+    slot_minutes: int = Field(default=15, ge=5, le=240)
+    slot_capacity: int = Field(default=5, ge=1, le=10_000)
+    booking_horizon_days: int = Field(default=14, ge=1, le=366)
+    min_lead_minutes: int = Field(default=5, ge=0)
+    delay_minutes: int = Field(default=30, ge=0)
+    preview: PreviewConfig = Field(default_factory=PreviewConfig)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    retry_delays: RetryDelays = Field(default_factory=RetryDelays)
+    priority: int = Field(default=50, ge=0, le=100)
+    duplicate_policy: DuplicatePolicy = DuplicatePolicy.REJECT
+    max_active_per_number: int = Field(default=1, ge=1, le=100)
+    disposition_required: bool = False
+    dispositions: list[str] = Field(default_factory=list)
+    average_handle_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from None
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phone numbers know (e.g. US, FR, GB)")
+        return value.upper()
+
+    @field_validator("types")
+    @classmethod
+    def _distinct_types(cls, value: list[CallbackType]) -> list[CallbackType]:
+        if len(set(value)) != len(value):
+            raise ValueError("a callback type is listed twice")
+        return value
+
+    @cached_property
+    def hours(self) -> OfficeHours:
+        weekly = tuple(_periods(getattr(self.office_hours, day)) for day in WEEKDAYS)
+        exceptions = {e.date: _periods(e.hours) for e in self.office_hours.exceptions}
+        return OfficeHours(ZoneInfo(self.time_zone), weekly, exceptions)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.hours.zone
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+
+class DispositionConfig(Strict):
+    code: Name
+    label: str
+    children: list[DispositionConfig] = Field(default_factory=list)
+
+
+class NotReadyReasonConfig(Strict):
+    code: Name
+    label: str
+
+
+class RingbackConfig(Strict):
+    """The whole configuration document."""
+
+    queues: list[QueueConfig] = Field(default_factory=list)
+    services: list[ServiceConfig] = Field(default_factory=list)
+    dispositions: list[DispositionConfig] = Field(default_factory=list)
+    not_ready_reasons: list[NotReadyReasonConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        _unique("queues", [q.name for q in self.queues])
+        _unique("services", [s.name for s in self.services])
+        _unique("not_ready_reasons", [r.code for r in self.not_ready_reasons])
+        codes = [code for root in self.dispositions for code in _codes(root)]
+        _unique("dispositions", codes)
+        queues = {q.name for q in self.queues}
+        roots = {d.code for d in self.dispositions}
+        for index, service in enumerate(self.services):
+            if service.queue not in queues:
+                raise ValueError(
+                    f"services[{index}] ({service.name}).queue: no queue named {service.queue!r}"
+                )
+            for code in service.dispositions:
+                if code not in roots:
+                    raise ValueError(
+                        f"services[{index}] ({service.name}).dispositions: "
+                        f"no top-level disposition code {code!r}"
+                    )
+        return self
+
+
+def _codes(node: DispositionConfig) -> list[str]:
+    return [node.code, *(code for child in node.children for code in _codes(child))]
+
+
+def _unique(what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what}: {name!r} is defined twice")
+        seen.add(name)

@@ -1,0 +1,111 @@
+"""Side effects after commit.
+
+Services call :func:`record` inside their transaction; the row commits with the change it
+describes. After the commit the relay hands each event to the in-process handlers and marks it
+published. A crash between the two leaves the row unpublished, and the next relay pass (on any
+node) delivers it: at least once, always with the same event id, so consumers can de-duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import BigInteger, Index, Integer, String, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ringback.clock import Clock
+from ringback.db import Base, Database
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+def record(session: AsyncSession, topic: str, payload: dict[str, Any], *, at: datetime) -> None:
+    """Add an event to the current unit of work; it is delivered only if the work commits."""
+    event = OutboxEvent(topic=topic, payload=payload, created_at=at)
+    session.add(event)
+    session.info.setdefault("outbox_events", []).append(event)
+
+
+Handler = Callable[[OutboxEvent], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Delivers committed events to handlers, oldest first, then marks them published."""
+
+    def __init__(self, db: Database, clock: Clock, *, batch_size: int = 200) -> None:
+        self._db = db
+        self._clock = clock
+        self._batch_size = batch_size
+        self._handlers: list[tuple[str, Handler]] = []
+        self._kick = asyncio.Event()
+
+    def subscribe(self, topic_prefix: str, handler: Handler) -> None:
+        self._handlers.append((topic_prefix, handler))
+
+    def kick(self) -> None:
+        """Ask for a delivery pass now (called after each commit that recorded events)."""
+        self._kick.set()
+
+    async def deliver_pending(self) -> int:
+        """One pass over unpublished events; returns how many were delivered."""
+        async with self._db.transaction() as session:
+            events = (
+                await session.scalars(
+                    select(OutboxEvent)
+                    .where(OutboxEvent.published_at.is_(None))
+                    .order_by(OutboxEvent.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for event in events:
+                for prefix, handler in self._handlers:
+                    if event.topic.startswith(prefix):
+                        await handler(event)
+            if events:
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_([event.id for event in events]))
+                    .values(published_at=self._clock.now())
+                )
+        return len(events)
+
+    async def run(self, *, poll_seconds: float = 5.0) -> None:
+        """Deliver whenever kicked, and every ``poll_seconds`` for what other nodes left behind."""
+        while True:
+            try:
+                while await self.deliver_pending() == self._batch_size:
+                    pass
+            except Exception:
+                log.exception("outbox delivery failed; retrying")
+            try:
+                await asyncio.wait_for(self._kick.wait(), timeout=poll_seconds)
+            except TimeoutError:
+                pass
+            self._kick.clear()

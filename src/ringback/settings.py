@@ -1,0 +1,42 @@
+"""Process settings, read from the environment (``RINGBACK_*``) or passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/ringback.db"
+
+
+class Settings(BaseSettings):
+    """Everything a node needs to run; the product configuration itself lives in the database."""
+
+    model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    config_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+    log_json: bool = False
+
+    # The scheduler sleeps until the earliest due time it knows of, but never longer than this,
+    # so that callbacks created by another node sharing the database are seen in time.
+    scheduler_max_sleep_seconds: float = Field(default=1.0, gt=0, le=60)
+    scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
+    stats_interval_seconds: float = Field(default=15.0, gt=0)
+
+    # Default request budgets; an API key may carry its own per-minute budget.
+    rate_limit_per_key_per_minute: int = Field(default=600, ge=1)
+    rate_limit_per_phone_per_hour: int = Field(default=10, ge=1)
+
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("database URL must start with sqlite:// or postgresql://")
+        return value
