@@ -54,8 +54,7 @@ async def create_key(
             )
     if await session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise conflict("api-key-exists", f"an API key named {name!r} exists already")
-    prefix = secrets.token_hex(4)
-    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, secret = _new_secret()
     key = ApiKey(
         name=name,
         prefix=prefix,
@@ -71,7 +70,7 @@ async def create_key(
 
 async def authenticate(session: AsyncSession, *, secret: str) -> ApiKey:
     """The live key behind a bearer secret, or 401."""
-    parts = secret.split("_")
+    parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise unauthorised("the API key is malformed")
     key = await session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
@@ -104,3 +103,20 @@ def unauthorised(detail: str) -> RingbackError:
     return RingbackError(
         "unauthorized", detail, status=401, headers={"WWW-Authenticate": 'Bearer realm="ringback"'}
     )
+
+
+async def rotate_or_create_key(
+    session: AsyncSession, *, name: str, services: Sequence[str], now: datetime
+) -> IssuedKey:
+    """A fresh secret for the key ``name`` (made if missing); the old secret stops working."""
+    key = await session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        return await create_key(session, name=name, services=services, now=now)
+    prefix, secret = _new_secret()
+    key.prefix, key.secret_hash, key.revoked_at = prefix, _hash(secret), None
+    return IssuedKey(key, secret)
+
+
+def _new_secret() -> tuple[str, str]:
+    prefix = secrets.token_hex(4)
+    return prefix, f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"

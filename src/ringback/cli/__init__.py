@@ -1,0 +1,25 @@
+"""The ``ringback`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from ringback.cli import apikeys, callbacks, config, db, serve
+
+app = typer.Typer(
+    name="ringback",
+    help="Ringback: a callback system for contact centers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command()(serve.serve)
+app.command()(serve.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
+app.add_typer(apikeys.app, name="apikey")
+app.add_typer(callbacks.app, name="callbacks")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,97 @@
+"""``ringback serve`` and ``ringback demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy import create_engine
+
+from ringback import migrations
+from ringback.apikeys import service as apikeys
+from ringback.app import create_app
+from ringback.cli.common import DEFAULT_DB, DbOption, configure_logging, fail, run, unit_of_work
+from ringback.clock import SystemClock
+from ringback.config.loader import load_config
+from ringback.config.service import apply_config
+from ringback.db import sync_url
+from ringback.demo import demo_config_path
+from ringback.demo.callbacks import DEMO_KEY_NAME, seed_callbacks
+from ringback.settings import Settings
+
+HostOption = Annotated[str, typer.Option("--host", envvar="RINGBACK_HOST", help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option("--port", envvar="RINGBACK_PORT", min=1, max=65535)]
+
+
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    db: DbOption = DEFAULT_DB,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="RINGBACK_CONFIG_FILE", help="Apply this file before serving."),
+    ] = None,
+    log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
+) -> None:
+    """Serve the Callback API, and run the scheduler, on one node."""
+    configure_logging(log_level)
+    _require_current_schema(db)
+    if config is not None:
+        _apply(db, config)
+    settings = Settings(database_url=db, host=host, port=port, config_file=config, log_level=log_level)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+
+
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Set up a SQLite database with demo services and callbacks, print an API key, and serve."""
+    configure_logging("info")
+    migrations.upgrade(db)
+    _apply(db, demo_config_path())
+
+    async def work() -> tuple[str, int]:
+        async with unit_of_work(db) as session:
+            now = SystemClock().now()
+            issued = await apikeys.rotate_or_create_key(session, name=DEMO_KEY_NAME, services=["*"], now=now)
+        async with unit_of_work(db) as session:
+            created = await seed_callbacks(session, now=SystemClock().now())
+        return issued.secret, created
+
+    secret, created = run(work)
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"\nRingback demo on {base}  (database {db})\n"
+        f"  API docs:     {base}/docs\n"
+        f"  API key:      {secret}\n"
+        f"  demo data:    {created} new callbacks on services cards, mortgage-advice, support-fr\n"
+        f"  try:          curl -H 'Authorization: Bearer {secret}' {base}/api/v1/services\n"
+    )
+    settings = Settings(database_url=db, host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+def _apply(db: str, path: Path) -> None:
+    async def work() -> None:
+        config = load_config(path)
+        async with unit_of_work(db) as session:
+            await apply_config(session, config=config, now=SystemClock().now())
+
+    run(work)
+
+
+def _require_current_schema(db: str) -> None:
+    engine = create_engine(sync_url(db))
+    try:
+        with engine.connect() as connection:
+            found = migrations.current_revision(connection)
+    except Exception as exc:
+        raise fail(f"cannot open the database {db}: {exc}") from None
+    finally:
+        engine.dispose()
+    if found != migrations.head_revision():
+        raise fail(f"the database schema is {found or 'empty'}; run `ringback db upgrade --db {db}` first")
