@@ -1,0 +1,63 @@
+"""The store itself: migrations, UTC round-trips, the unit of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from ringback import migrations
+from ringback.config.models import QueueRow
+from ringback.db import Database, new_id, sync_url
+
+pytestmark = pytest.mark.anyio
+
+
+def test_migrations_reach_head(database_url: str) -> None:
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        assert migrations.current_revision(connection) == migrations.head_revision()
+    engine.dispose()
+
+
+async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
+    paris_evening = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
+    async with db.transaction() as session:
+        session.add(QueueRow(name="q", settings={}, active=True, updated_at=paris_evening))
+    async with db.transaction() as session:
+        row = (await session.scalars(select(QueueRow))).one()
+    assert row.updated_at.tzinfo is not None
+    assert row.updated_at.utcoffset() == timedelta(0)
+    assert row.updated_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+async def test_naive_times_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.transaction() as session:
+            session.add(QueueRow(name="q", settings={}, active=True, updated_at=datetime(2026, 1, 1)))
+
+
+async def test_a_failed_unit_of_work_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            session.add(QueueRow(name="q", settings={}, active=True, updated_at=datetime.now(UTC)))
+            await session.flush()
+            raise RuntimeError("boom")
+    async with db.transaction() as session:
+        assert (await session.scalar(text("SELECT count(*) FROM queues"))) == 0
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    async with db.transaction() as session:
+        assert (await session.scalar(text("PRAGMA journal_mode"))) == "wal"
+        assert (await session.scalar(text("PRAGMA foreign_keys"))) == 1
+
+
+def test_ids_are_time_ordered_uuid7() -> None:
+    ids = [new_id() for _ in range(50)]
+    assert all(i.version == 7 for i in ids)
+    assert [i.bytes[:6] for i in ids] == sorted(i.bytes[:6] for i in ids)
+    assert len(set(ids)) == 50
