@@ -1,0 +1,111 @@
+"""A real server on a free port, talking HTTP, per test and per database."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from ringback.apikeys.service import create_key
+from ringback.app import create_app
+from ringback.config.loader import parse_config
+from ringback.config.service import apply_config
+from ringback.db import Database
+from ringback.settings import Settings
+from tests.support import TEST_CONFIG
+
+# name: (services, requests per minute or None for the server's default)
+KEYS: dict[str, tuple[list[str], int | None]] = {
+    "all": (["*"], None),
+    "support-only": (["support"], None),
+    "tight": (["*"], 3),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    url: str
+    keys: dict[str, str]
+    database_url: str
+
+    def client(self, key: str | None = "all", **headers: str) -> httpx.Client:
+        if key is not None:
+            headers["Authorization"] = f"Bearer {self.keys[key]}"
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+def prepare(database_url: str) -> dict[str, str]:
+    """Apply the test configuration and make the API keys; returns their secrets by name."""
+
+    async def work() -> dict[str, str]:
+        db = Database(database_url)
+        now = datetime.now(UTC)
+        secrets = {}
+        async with db.transaction() as session:
+            await apply_config(session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now)
+            for name, (services, limit) in KEYS.items():
+                issued = await create_key(
+                    session, name=name, services=services, now=now, rate_limit_per_minute=limit
+                )
+                secrets[name] = issued.secret
+        await db.dispose()
+        return secrets
+
+    return asyncio.run(work())
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """Run the app under uvicorn in a thread until the block ends."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def start_server(database_url: str) -> Iterator[Callable[..., RunningServer]]:
+    """Start a server on this test's database; keyword arguments become Settings fields."""
+    keys = prepare(database_url)
+    with ExitStack() as stack:
+
+        def start(**overrides: Any) -> RunningServer:
+            settings = Settings(
+                database_url=database_url, scheduler_max_sleep_seconds=0.2, **overrides
+            )
+            return RunningServer(stack.enter_context(serving(settings)), keys, database_url)
+
+        yield start
+
+
+@pytest.fixture
+def server(start_server: Callable[..., RunningServer]) -> RunningServer:
+    return start_server()
