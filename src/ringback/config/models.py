@@ -17,6 +17,7 @@ class QueueRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)
     settings: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(default=0)  # order in the configuration file
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
@@ -30,6 +31,7 @@ class ServiceRow(Base):
     name: Mapped[str] = mapped_column(String(63), unique=True)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id"))
     settings: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(default=0)  # order in the configuration file
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 

@@ -67,13 +67,13 @@ async def active_services(session: AsyncSession) -> list[Service]:
         select(ServiceRow, QueueRow)
         .join(QueueRow, ServiceRow.queue_id == QueueRow.id)
         .where(ServiceRow.active)
-        .order_by(ServiceRow.name)
+        .order_by(ServiceRow.position, ServiceRow.name)
     )
     return [_service(row, queue) for row, queue in rows]
 
 
 async def all_queues(session: AsyncSession) -> Sequence[QueueRow]:
-    return (await session.scalars(select(QueueRow).order_by(QueueRow.name))).all()
+    return (await session.scalars(select(QueueRow).order_by(QueueRow.position, QueueRow.name))).all()
 
 
 async def all_service_rows(session: AsyncSession) -> Sequence[ServiceRow]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cached_property
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -13,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -158,11 +158,17 @@ class ServiceConfig(Strict):
             raise ValueError("a callback type is listed twice")
         return value
 
-    @cached_property
-    def hours(self) -> OfficeHours:
+    _hours: OfficeHours = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
         weekly = tuple(_periods(getattr(self.office_hours, day)) for day in WEEKDAYS)
         exceptions = {e.date: _periods(e.hours) for e in self.office_hours.exceptions}
-        return OfficeHours(ZoneInfo(self.time_zone), weekly, exceptions)
+        self._hours = OfficeHours(ZoneInfo(self.time_zone), weekly, exceptions)
+
+    @property
+    def hours(self) -> OfficeHours:
+        """The office hours as the scheduling functions use them."""
+        return self._hours
 
     @property
     def zone(self) -> ZoneInfo:

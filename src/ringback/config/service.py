@@ -55,15 +55,16 @@ async def _apply_queues(
     session: AsyncSession, queues: list[QueueConfig], now: datetime
 ) -> dict[str, int]:
     stored = {row.name: row for row in await repository.all_queues(session)}
-    for queue in queues:
+    for position, queue in enumerate(queues):
         settings = queue.model_dump(mode="json", exclude={"name"})
         row = stored.get(queue.name)
         if row is None:
-            row = QueueRow(name=queue.name, settings=settings, active=True, updated_at=now)
+            row = QueueRow(name=queue.name, settings=settings, updated_at=now)
             session.add(row)
             stored[queue.name] = row
         elif row.settings != settings or not row.active:
             row.settings, row.active, row.updated_at = settings, True, now
+        row.position, row.active = position, True
     wanted = {queue.name for queue in queues}
     for name, row in stored.items():
         if name not in wanted and row.active:
@@ -76,22 +77,17 @@ async def _apply_services(
     session: AsyncSession, services: list[ServiceConfig], queue_ids: dict[str, int], now: datetime
 ) -> None:
     stored = {row.name: row for row in await repository.all_service_rows(session)}
-    for service in services:
+    for position, service in enumerate(services):
         settings = service.model_dump(mode="json")
         queue_id = queue_ids[service.queue]
         row = stored.get(service.name)
         if row is None:
-            session.add(
-                ServiceRow(
-                    name=service.name,
-                    queue_id=queue_id,
-                    settings=settings,
-                    active=True,
-                    updated_at=now,
-                )
-            )
+            row = ServiceRow(name=service.name, queue_id=queue_id, settings=settings, updated_at=now)
+            session.add(row)
         elif row.settings != settings or row.queue_id != queue_id or not row.active:
-            row.settings, row.queue_id, row.active, row.updated_at = settings, queue_id, True, now
+            # updated_at only moves on a real change: it keys the parsed-settings cache.
+            row.settings, row.queue_id, row.updated_at = settings, queue_id, now
+        row.position, row.active = position, True
     wanted = {service.name for service in services}
     for name, row in stored.items():
         if name in wanted or not row.active:

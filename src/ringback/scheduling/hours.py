@@ -96,8 +96,14 @@ class OfficeHours:
 
     def intervals_on(self, day: date) -> Iterator[Interval]:
         """The UTC intervals during which the local date ``day`` is open, in order."""
-        for period in self.periods_on(day):
-            yield from local_span_to_utc(day, period, self.zone)
+        # Periods come in wall-clock order, but on a fall-back day the second run of one
+        # period's repeated hour comes after the first run of the next period.
+        spans = [
+            interval
+            for period in self.periods_on(day)
+            for interval in local_span_to_utc(day, period, self.zone)
+        ]
+        yield from sorted(spans, key=lambda interval: interval.start)
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Open intervals (per local period, unclipped) that overlap ``[start, end)``."""
