@@ -11,13 +11,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from tests.support import TEST_CONFIG
 
 from ringback import migrations
 from ringback.clock import ManualClock
 from ringback.config.loader import parse_config
 from ringback.config.service import apply_config
 from ringback.db import Database
-from tests.support import TEST_CONFIG
 
 POSTGRES_ENV = "RINGBACK_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

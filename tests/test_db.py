@@ -35,7 +35,9 @@ async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
 async def test_naive_times_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.transaction() as session:
-            session.add(QueueRow(name="q", settings={}, active=True, updated_at=datetime(2026, 1, 1)))
+            session.add(
+                QueueRow(name="q", settings={}, active=True, updated_at=datetime(2026, 1, 1))
+            )
 
 
 async def test_a_failed_unit_of_work_leaves_nothing_behind(db: Database) -> None:

@@ -34,7 +34,9 @@ log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, run_loops: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, run_loops: bool = True
+) -> FastAPI:
     """Build the app; the lifespan opens the database and starts the scheduler and outbox relay."""
     clock = clock or SystemClock()
     metrics = Metrics()
@@ -84,7 +86,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, run_loops: boo
     app.include_router(services_router)
     app.include_router(callbacks_router)
     _install_error_handlers(app, metrics)
-    app.add_middleware(_RequestMetrics, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(_RequestMetrics, metrics=metrics)
     return app
 
 
@@ -120,7 +122,9 @@ def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")),
+                "field": ".".join(
+                    str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")
+                ),
                 "in": error["loc"][0] if error["loc"] else None,
                 "reason": str(error["msg"]).removeprefix("Value error, "),
             }

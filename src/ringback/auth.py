@@ -9,7 +9,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ringback import ratelimit
-from ringback.apikeys.service import unauthorised, authenticate, scope_of
+from ringback.apikeys.service import authenticate, scope_of, unauthorised
 from ringback.callbacks.service import Caller
 from ringback.runtime import Runtime, get_runtime
 

@@ -37,7 +37,7 @@ NAMING_CONVENTION = {
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes stored as UTC; SQLite keeps them naive, PostgreSQL as timestamptz."""
+    """Aware datetimes stored in UTC: naive on SQLite, timestamptz on PostgreSQL."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -178,7 +178,7 @@ class Database:
 
 def upsert(session: AsyncSession) -> Any:
     """The dialect's ``insert`` construct, which offers ``on_conflict_do_*``."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def lock_key(session: AsyncSession, key: str) -> None:
@@ -186,7 +186,7 @@ async def lock_key(session: AsyncSession, key: str) -> None:
 
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer at a time.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )

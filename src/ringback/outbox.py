@@ -9,6 +9,7 @@ node) delivers it: at least once, always with the same event id, so consumers ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -104,8 +105,6 @@ class OutboxRelay:
                     pass
             except Exception:
                 log.exception("outbox delivery failed; retrying")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=poll_seconds)
-            except TimeoutError:
-                pass
             self._kick.clear()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support import TEST_CONFIG
 from typer.testing import CliRunner
 
 from ringback.cli import app
 from ringback.config.loader import parse_config
 from ringback.demo import demo_config_path
-from tests.support import TEST_CONFIG
 
 runner = CliRunner()
 
@@ -28,8 +28,19 @@ def config_file(tmp_path: Path) -> Path:
 
 
 def test_help_everywhere() -> None:
-    for command in ([], ["serve"], ["demo"], ["db"], ["db", "upgrade"], ["config", "apply"], ["config", "export"],
-                    ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"], ["callbacks", "list"]):
+    for command in (
+        [],
+        ["serve"],
+        ["demo"],
+        ["db"],
+        ["db", "upgrade"],
+        ["config", "apply"],
+        ["config", "export"],
+        ["apikey", "create"],
+        ["apikey", "list"],
+        ["apikey", "revoke"],
+        ["callbacks", "list"],
+    ):
         code, out, _ = ringback(*command, "--help")
         assert code == 0 and "Usage" in out, command
 
@@ -41,7 +52,9 @@ def test_upgrade_creates_a_sqlite_database(tmp_path: Path) -> None:
     assert (tmp_path / "new" / "ringback.db").exists()
 
 
-def test_apply_then_export_round_trips(database_url: str, config_file: Path, tmp_path: Path) -> None:
+def test_apply_then_export_round_trips(
+    database_url: str, config_file: Path, tmp_path: Path
+) -> None:
     code, out, err = ringback("config", "apply", str(config_file), "--db", database_url)
     assert code == 0, err
     assert "3 services" in out
@@ -55,14 +68,20 @@ def test_demo_config_round_trips(database_url: str) -> None:
     assert ringback("config", "apply", str(demo_config_path()), "--db", database_url)[0] == 0
     code, out, _ = ringback("config", "export", "--db", database_url)
     assert code == 0
-    assert parse_config(out, source="export") == parse_config(demo_config_path().read_text(), source="demo")
+    assert parse_config(out, source="export") == parse_config(
+        demo_config_path().read_text(), source="demo"
+    )
 
 
 def test_a_bad_file_changes_nothing(database_url: str, config_file: Path, tmp_path: Path) -> None:
     ringback("config", "apply", str(config_file), "--db", database_url)
     before = ringback("config", "export", "--db", database_url)[1]
     bad = tmp_path / "bad.toml"
-    bad.write_text(TEST_CONFIG.replace("slot_minutes = 30", "slot_minutes = 1").replace('name = "returning"', 'name = "returning-renamed"'))
+    bad.write_text(
+        TEST_CONFIG.replace("slot_minutes = 30", "slot_minutes = 1").replace(
+            'name = "returning"', 'name = "returning-renamed"'
+        )
+    )
     code, out, err = ringback("config", "apply", str(bad), "--db", database_url)
     assert code == 1 and out == ""
     assert err.startswith(f"error: {bad}: services[0] (support).slot_minutes: ")
@@ -81,10 +100,26 @@ def test_check_reports_toml_syntax_errors(tmp_path: Path) -> None:
 
 def test_apikeys(database_url: str, config_file: Path) -> None:
     ringback("config", "apply", str(config_file), "--db", database_url)
-    code, out, err = ringback("apikey", "create", "--name", "website", "--services", "support,anytime", "--db", database_url)
+    code, out, err = ringback(
+        "apikey",
+        "create",
+        "--name",
+        "website",
+        "--services",
+        "support,anytime",
+        "--db",
+        database_url,
+    )
     assert code == 0 and out.startswith("rbk_") and "not shown again" in err
-    assert ringback("apikey", "create", "--name", "website", "--services", "support", "--db", database_url)[0] == 1
-    code, _, err = ringback("apikey", "create", "--name", "ivr", "--services", "nope", "--db", database_url)
+    assert (
+        ringback(
+            "apikey", "create", "--name", "website", "--services", "support", "--db", database_url
+        )[0]
+        == 1
+    )
+    code, _, err = ringback(
+        "apikey", "create", "--name", "ivr", "--services", "nope", "--db", database_url
+    )
     assert code == 1 and "no such service: nope" in err
     code, out, _ = ringback("apikey", "list", "--db", database_url)
     assert code == 0 and "website" in out and "anytime,support" in out and "active" in out

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.support import TEST_CONFIG
 
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.schemas import CallbackCreate
@@ -16,7 +17,6 @@ from ringback.config.models import ServiceRow
 from ringback.config.service import apply_config, export_config
 from ringback.db import Database
 from ringback.errors import RingbackError
-from tests.support import TEST_CONFIG
 
 pytestmark = pytest.mark.anyio
 WITHOUT_ANYTIME = TEST_CONFIG.replace('name = "anytime"', 'name = "anytime-2"')
@@ -33,7 +33,9 @@ async def test_export_gives_back_what_was_applied(configured_db: Database) -> No
     assert exported == parse_config(TEST_CONFIG, source="t.toml")
 
 
-async def test_reapplying_the_same_file_changes_no_timestamps(configured_db: Database, clock: ManualClock) -> None:
+async def test_reapplying_the_same_file_changes_no_timestamps(
+    configured_db: Database, clock: ManualClock
+) -> None:
     async with configured_db.transaction() as session:
         before = {r.name: r.updated_at for r in await repository.all_service_rows(session)}
     clock.advance(timedelta(hours=1))
@@ -43,7 +45,9 @@ async def test_reapplying_the_same_file_changes_no_timestamps(configured_db: Dat
     assert after == before
 
 
-async def test_a_changed_service_is_seen_at_the_next_read(configured_db: Database, clock: ManualClock) -> None:
+async def test_a_changed_service_is_seen_at_the_next_read(
+    configured_db: Database, clock: ManualClock
+) -> None:
     async with configured_db.transaction() as session:
         assert (await repository.service_by_name(session, "support")).config.slot_capacity == 2  # type: ignore[union-attr]
     clock.advance(timedelta(seconds=1))
@@ -52,7 +56,9 @@ async def test_a_changed_service_is_seen_at_the_next_read(configured_db: Databas
         assert (await repository.service_by_name(session, "support")).config.slot_capacity == 9  # type: ignore[union-attr]
 
 
-async def test_a_removed_service_is_retired_not_deleted(configured_db: Database, clock: ManualClock) -> None:
+async def test_a_removed_service_is_retired_not_deleted(
+    configured_db: Database, clock: ManualClock
+) -> None:
     await apply(configured_db, WITHOUT_ANYTIME, clock)
     async with configured_db.transaction() as session:
         assert await repository.service_by_name(session, "anytime") is None
@@ -65,7 +71,9 @@ async def test_a_removed_service_is_retired_not_deleted(configured_db: Database,
         assert await repository.service_by_name(session, "anytime") is not None
 
 
-async def test_a_service_with_active_callbacks_cannot_be_removed(configured_db: Database, clock: ManualClock) -> None:
+async def test_a_service_with_active_callbacks_cannot_be_removed(
+    configured_db: Database, clock: ManualClock
+) -> None:
     async with configured_db.transaction() as session:
         await callbacks.create_callback(
             session,

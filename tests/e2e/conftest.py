@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from tests.support import TEST_CONFIG
 
 from ringback.apikeys.service import create_key
 from ringback.app import create_app
@@ -22,7 +23,6 @@ from ringback.config.loader import parse_config
 from ringback.config.service import apply_config
 from ringback.db import Database
 from ringback.settings import Settings
-from tests.support import TEST_CONFIG
 
 # name: (services, requests per minute or None for the server's default)
 KEYS: dict[str, tuple[list[str], int | None]] = {
@@ -58,7 +58,9 @@ def prepare(database_url: str) -> dict[str, str]:
         now = datetime.now(UTC)
         secrets = {}
         async with db.transaction() as session:
-            await apply_config(session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now)
+            await apply_config(
+                session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now
+            )
             for name, (services, limit) in KEYS.items():
                 issued = await create_key(
                     session, name=name, services=services, now=now, rate_limit_per_minute=limit

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.e2e.conftest import RunningServer
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +23,9 @@ def next_sunday_noon_utc() -> datetime:
     return today + timedelta(days=(6 - today.weekday()) % 7 or 7)
 
 
-def problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+def problem(
+    response: httpx.Response, status: int, code: str, field: str | None = None
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = response.json()
@@ -50,14 +51,19 @@ def test_operations_endpoints(server: RunningServer) -> None:
         assert client.get("/docs").status_code == 200
         client.get("/api/v1/services")  # counted as a 401
         metrics = client.get("/metrics").text
-    assert 'ringback_http_requests_total{method="GET",route="/api/v1/services",status="401"} 1.0' in metrics
+    assert (
+        'ringback_http_requests_total{method="GET",route="/api/v1/services",status="401"} 1.0'
+        in metrics
+    )
     assert "ringback_scheduler_lag_seconds" in metrics
 
 
 def test_authentication_and_scope(server: RunningServer) -> None:
     with server.client(None) as anonymous:
         problem(anonymous.get("/api/v1/services"), 401, "unauthorized")
-        wrong = anonymous.get("/api/v1/services", headers={"Authorization": "Bearer rbk_00000000_nope"})
+        wrong = anonymous.get(
+            "/api/v1/services", headers={"Authorization": "Bearer rbk_00000000_nope"}
+        )
         problem(wrong, 401, "unauthorized")
         assert wrong.headers["www-authenticate"].startswith("Bearer")
     with server.client("support-only") as scoped:
@@ -66,7 +72,11 @@ def test_authentication_and_scope(server: RunningServer) -> None:
         problem(create(scoped), 403, "service-forbidden")
     with server.client() as full:
         made = create(full).json()
-        assert sorted(s["name"] for s in full.get("/api/v1/services").json()) == ["anytime", "returning", "support"]
+        assert sorted(s["name"] for s in full.get("/api/v1/services").json()) == [
+            "anytime",
+            "returning",
+            "support",
+        ]
     with server.client("support-only") as scoped:
         problem(scoped.get(f"/api/v1/callbacks/{made['id']}"), 404, "callback-not-found")
         assert scoped.get("/api/v1/callbacks").json()["items"] == []
@@ -84,37 +94,83 @@ def test_service_settings(server: RunningServer) -> None:
 
 def test_create_get_and_list(server: RunningServer) -> None:
     with server.client() as client:
-        made = create(client, type="immediate", name="Ada", data={"order": "A-17"}, instructions="Ask for Ada", channel="ivr")
+        made = create(
+            client,
+            type="immediate",
+            name="Ada",
+            data={"order": "A-17"},
+            instructions="Ask for Ada",
+            channel="ivr",
+        )
         assert made.status_code == 201, made.text
         body = made.json()
         assert made.headers["location"] == f"/api/v1/callbacks/{body['id']}"
-        assert body | {"id": None, "created_at": None, "updated_at": None, "desired_time": None, "queued_at": None, "desired_time_local": None} == {
-            "id": None, "state": "queued", "service": "anytime", "phone": "+442079460018", "type": "immediate",
-            "channel": "ivr", "desired_time": None, "desired_time_local": None, "time_zone": "Europe/London",
-            "due_at": None, "queued_at": None, "slot": None, "name": "Ada", "data": {"order": "A-17"},
-            "instructions": "Ask for Ada", "priority": 70, "attempts": 0, "max_attempts": 3,
-            "created_at": None, "updated_at": None,
+        assert body | {
+            "id": None,
+            "created_at": None,
+            "updated_at": None,
+            "desired_time": None,
+            "queued_at": None,
+            "desired_time_local": None,
+        } == {
+            "id": None,
+            "state": "queued",
+            "service": "anytime",
+            "phone": "+442079460018",
+            "type": "immediate",
+            "channel": "ivr",
+            "desired_time": None,
+            "desired_time_local": None,
+            "time_zone": "Europe/London",
+            "due_at": None,
+            "queued_at": None,
+            "slot": None,
+            "name": "Ada",
+            "data": {"order": "A-17"},
+            "instructions": "Ask for Ada",
+            "priority": 70,
+            "attempts": 0,
+            "max_attempts": 3,
+            "created_at": None,
+            "updated_at": None,
         }
         assert client.get(f"/api/v1/callbacks/{body['id']}").json() == body
         create(client, phone="+44 20 7946 0019")
         create(client, phone="+44 20 7946 0020", type="delayed")
         by_phone = client.get("/api/v1/callbacks", params={"phone": "+442079460018"}).json()
         assert [c["id"] for c in by_phone["items"]] == [body["id"]]
-        delayed = client.get("/api/v1/callbacks", params={"state": "scheduled", "service": "anytime"}).json()
+        delayed = client.get(
+            "/api/v1/callbacks", params={"state": "scheduled", "service": "anytime"}
+        ).json()
         assert [c["phone"] for c in delayed["items"]] == ["+442079460020"]
         first = client.get("/api/v1/callbacks", params={"limit": 2}).json()
-        second = client.get("/api/v1/callbacks", params={"limit": 2, "cursor": first["next_cursor"]}).json()
-        assert len(first["items"]) == 2 and len(second["items"]) == 1 and second["next_cursor"] is None
+        second = client.get(
+            "/api/v1/callbacks", params={"limit": 2, "cursor": first["next_cursor"]}
+        ).json()
+        assert (
+            len(first["items"]) == 2 and len(second["items"]) == 1 and second["next_cursor"] is None
+        )
         assert {c["id"] for c in first["items"] + second["items"]} == {
             c["id"] for c in client.get("/api/v1/callbacks").json()["items"]
         }
-        problem(client.get("/api/v1/callbacks", params={"cursor": "garbage"}), 422, "invalid-cursor", "cursor")
-        problem(client.get("/api/v1/callbacks/00000000-0000-7000-8000-000000000000"), 404, "callback-not-found")
+        problem(
+            client.get("/api/v1/callbacks", params={"cursor": "garbage"}),
+            422,
+            "invalid-cursor",
+            "cursor",
+        )
+        problem(
+            client.get("/api/v1/callbacks/00000000-0000-7000-8000-000000000000"),
+            404,
+            "callback-not-found",
+        )
 
 
 def test_national_numbers_use_the_service_region(server: RunningServer) -> None:
     with server.client() as client:
-        made = client.post("/api/v1/callbacks", json={"service": "returning", "phone": "06 12 34 56 78"})
+        made = client.post(
+            "/api/v1/callbacks", json={"service": "returning", "phone": "06 12 34 56 78"}
+        )
     assert made.json()["phone"] == "+33612345678"
     assert made.json()["time_zone"] == "Europe/Paris"
 
@@ -127,12 +183,36 @@ def test_national_numbers_use_the_service_region(server: RunningServer) -> None:
         ({"phone": "+1 212 155 0142"}, 422, "invalid-phone", "phone"),
         ({"phone": "+1 900 555 0100"}, 422, "premium-rate-phone", "phone"),
         ({"service": "nope"}, 404, "service-not-found", None),
-        ({"service": "returning", "type": "scheduled", "desired_time": "2030-01-01T10:00:00+01:00"}, 422, "callback-type-not-offered", "type"),
+        (
+            {
+                "service": "returning",
+                "type": "scheduled",
+                "desired_time": "2030-01-01T10:00:00+01:00",
+            },
+            422,
+            "callback-type-not-offered",
+            "type",
+        ),
         ({"desired_time": "2030-01-01T10:00:00Z"}, 422, "unexpected-desired-time", "desired_time"),
         ({"type": "scheduled"}, 422, "desired-time-required", "desired_time"),
-        ({"type": "delayed", "desired_time": "2020-01-01T10:00:00Z"}, 422, "desired-time-in-past", "desired_time"),
-        ({"type": "scheduled", "desired_time": "2030-01-01T10:00:00Z"}, 422, "beyond-booking-horizon", "desired_time"),
-        ({"type": "delayed", "desired_time": "2030-01-01T10:00:00"}, 422, "invalid-request", "desired_time"),
+        (
+            {"type": "delayed", "desired_time": "2020-01-01T10:00:00Z"},
+            422,
+            "desired-time-in-past",
+            "desired_time",
+        ),
+        (
+            {"type": "scheduled", "desired_time": "2030-01-01T10:00:00Z"},
+            422,
+            "beyond-booking-horizon",
+            "desired_time",
+        ),
+        (
+            {"type": "delayed", "desired_time": "2030-01-01T10:00:00"},
+            422,
+            "invalid-request",
+            "desired_time",
+        ),
         ({"type": "sometime"}, 422, "invalid-request", "type"),
         ({"data": {"k": 5}}, 422, "invalid-request", "data.k"),
         ({"colour": "blue"}, 422, "invalid-request", "colour"),
@@ -151,32 +231,65 @@ def test_timing_refusals_on_a_service_with_office_hours(server: RunningServer) -
     with server.client() as client:
         too_soon = create(client, service="support", type="delayed", desired_time=soon(minutes=2))
         problem(too_soon, 422, "desired-time-too-soon", "desired_time")
-        sunday = create(client, service="support", type="scheduled", desired_time=next_sunday_noon_utc().isoformat())
+        sunday = create(
+            client,
+            service="support",
+            type="scheduled",
+            desired_time=next_sunday_noon_utc().isoformat(),
+        )
         body = problem(sunday, 422, "outside-office-hours", "desired_time")
         assert "America/New_York" in body["detail"]
 
 
 def test_slots_fill_up(server: RunningServer) -> None:
     with server.client() as client:
-        slots = client.get("/api/v1/services/anytime/availability", params={"end": soon(hours=2)}).json()["slots"]
+        slots = client.get(
+            "/api/v1/services/anytime/availability", params={"end": soon(hours=2)}
+        ).json()["slots"]
         target = slots[2]
         assert (target["capacity"], target["booked"], target["available"]) == (1, 0, 1)
         at = target["start"]
         booked = create(client, type="scheduled", desired_time=at)
         assert booked.status_code == 201 and booked.json()["slot"]["start"] == at
-        problem(create(client, type="scheduled", desired_time=at, phone="+44 20 7946 0999"), 409, "slot-full", "desired_time")
-        after = client.get("/api/v1/services/anytime/availability", params={"start": at, "end": soon(hours=2)}).json()
+        problem(
+            create(client, type="scheduled", desired_time=at, phone="+44 20 7946 0999"),
+            409,
+            "slot-full",
+            "desired_time",
+        )
+        after = client.get(
+            "/api/v1/services/anytime/availability", params={"start": at, "end": soon(hours=2)}
+        ).json()
         assert after["slots"][0] | {"start_local": None, "end_local": None} == target | {
-            "booked": 1, "available": 0, "start_local": None, "end_local": None
+            "booked": 1,
+            "available": 0,
+            "start_local": None,
+            "end_local": None,
         }
-        problem(client.get("/api/v1/services/anytime/availability", params={"start": soon(hours=2), "end": soon(hours=1)}), 422, "invalid-range", "end")
-        problem(client.get("/api/v1/services/anytime/availability", params={"end": soon(days=40)}), 422, "invalid-range", "end")
+        problem(
+            client.get(
+                "/api/v1/services/anytime/availability",
+                params={"start": soon(hours=2), "end": soon(hours=1)},
+            ),
+            422,
+            "invalid-range",
+            "end",
+        )
+        problem(
+            client.get("/api/v1/services/anytime/availability", params={"end": soon(days=40)}),
+            422,
+            "invalid-range",
+            "end",
+        )
 
 
 def test_availability_shows_local_times(server: RunningServer) -> None:
     with server.client() as client:
         start = datetime.now(UTC) + timedelta(days=1)
-        found = client.get("/api/v1/services/support/availability", params={"start": start.isoformat(), "end": (start + timedelta(days=3)).isoformat()}).json()
+        found = client.get(
+            "/api/v1/services/support/availability",
+            params={"start": start.isoformat(), "end": (start + timedelta(days=3)).isoformat()},
+        ).json()
     assert found["time_zone"] == "America/New_York" and found["slots"]
     for slot in found["slots"]:
         local = datetime.fromisoformat(slot["start_local"])
@@ -188,19 +301,40 @@ def test_availability_shows_local_times(server: RunningServer) -> None:
 def test_duplicates_follow_the_service_policy(server: RunningServer) -> None:
     with server.client() as client:
         first = create(client, service="support").json()
-        body = problem(create(client, service="support", phone="+44 20 7946 0018"), 409, "duplicate-callback", "phone")
+        body = problem(
+            create(client, service="support", phone="+44 20 7946 0018"),
+            409,
+            "duplicate-callback",
+            "phone",
+        )
         assert body["existing"] == [first["id"]]
-        kept = client.post("/api/v1/callbacks", json={"service": "returning", "phone": "+33 6 12 34 56 78"})
-        again = client.post("/api/v1/callbacks", json={"service": "returning", "phone": "+33 6 12 34 56 78"})
+        kept = client.post(
+            "/api/v1/callbacks", json={"service": "returning", "phone": "+33 6 12 34 56 78"}
+        )
+        again = client.post(
+            "/api/v1/callbacks", json={"service": "returning", "phone": "+33 6 12 34 56 78"}
+        )
         assert (kept.status_code, again.status_code) == (201, 200)
         assert again.json()["id"] == kept.json()["id"]
 
 
 def test_idempotency_key(server: RunningServer) -> None:
     with server.client() as client:
-        first = client.post("/api/v1/callbacks", json={"service": "anytime", "phone": "+44 20 7946 0018"}, headers={"Idempotency-Key": "order-17"})
-        retry = client.post("/api/v1/callbacks", json={"service": "anytime", "phone": "+44 20 7946 0018"}, headers={"Idempotency-Key": "order-17"})
-        other = client.post("/api/v1/callbacks", json={"service": "anytime", "phone": "+44 20 7946 0099"}, headers={"Idempotency-Key": "order-17"})
+        first = client.post(
+            "/api/v1/callbacks",
+            json={"service": "anytime", "phone": "+44 20 7946 0018"},
+            headers={"Idempotency-Key": "order-17"},
+        )
+        retry = client.post(
+            "/api/v1/callbacks",
+            json={"service": "anytime", "phone": "+44 20 7946 0018"},
+            headers={"Idempotency-Key": "order-17"},
+        )
+        other = client.post(
+            "/api/v1/callbacks",
+            json={"service": "anytime", "phone": "+44 20 7946 0099"},
+            headers={"Idempotency-Key": "order-17"},
+        )
         assert (first.status_code, retry.status_code) == (201, 200)
         assert retry.json()["id"] == first.json()["id"]
         assert retry.headers["idempotent-replayed"] == "true"
@@ -215,22 +349,40 @@ def test_cancel_reschedule_history_and_position(server: RunningServer) -> None:
         assert (position["position"], position["ahead"], position["queue"]) == (3, 2, "support")
         assert position["estimated_wait_seconds"] == 600
 
-        cancelled = client.post(f"/api/v1/callbacks/{queued[0]['id']}/cancel", json={"reason": "solved by e-mail"})
+        cancelled = client.post(
+            f"/api/v1/callbacks/{queued[0]['id']}/cancel", json={"reason": "solved by e-mail"}
+        )
         assert cancelled.json()["state"] == "cancelled"
         assert client.get(f"/api/v1/callbacks/{queued[2]['id']}/position").json()["position"] == 2
-        problem(client.post(f"/api/v1/callbacks/{queued[0]['id']}/cancel"), 409, "illegal-transition")
+        problem(
+            client.post(f"/api/v1/callbacks/{queued[0]['id']}/cancel"), 409, "illegal-transition"
+        )
 
         later = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-        moved = client.post(f"/api/v1/callbacks/{queued[1]['id']}/reschedule", json={"desired_time": later.isoformat()})
+        moved = client.post(
+            f"/api/v1/callbacks/{queued[1]['id']}/reschedule",
+            json={"desired_time": later.isoformat()},
+        )
         assert moved.status_code == 200, moved.text
-        assert moved.json()["state"] == "scheduled" and moved.json()["due_at"] == later.isoformat().replace("+00:00", "Z")
-        problem(client.post(f"/api/v1/callbacks/{queued[1]['id']}/reschedule", json={"desired_time": "2020-01-01T00:00:00Z"}), 422, "desired-time-in-past", "desired_time")
+        assert moved.json()["state"] == "scheduled" and moved.json()[
+            "due_at"
+        ] == later.isoformat().replace("+00:00", "Z")
+        problem(
+            client.post(
+                f"/api/v1/callbacks/{queued[1]['id']}/reschedule",
+                json={"desired_time": "2020-01-01T00:00:00Z"},
+            ),
+            422,
+            "desired-time-in-past",
+            "desired_time",
+        )
         waiting = client.get(f"/api/v1/callbacks/{queued[1]['id']}/position").json()
         assert waiting["position"] is None and waiting["estimated_time"] == moved.json()["due_at"]
 
         history = client.get(f"/api/v1/callbacks/{queued[0]['id']}/history").json()
         assert [(h["event"], h["from_state"], h["to_state"]) for h in history] == [
-            ("create", None, "queued"), ("cancel", "queued", "cancelled")
+            ("create", None, "queued"),
+            ("cancel", "queued", "cancelled"),
         ]
         assert history[1]["reason"] == "solved by e-mail" and history[1]["actor"] == "api-key:all"
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
 from tests.e2e.conftest import free_port, prepare
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +24,18 @@ def ringback_serve(database_url: str) -> Iterator[str]:
     port = free_port()
     env = os.environ | {"RINGBACK_SCHEDULER_MAX_SLEEP_SECONDS": "0.2"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ringback", "serve", "--db", database_url, "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "ringback",
+            "serve",
+            "--db",
+            database_url,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -58,7 +68,12 @@ def test_callbacks_due_during_downtime_are_queued_once_at_start(database_url: st
             httpx.post(
                 f"{url}/api/v1/callbacks",
                 headers=headers,
-                json={"service": "anytime", "phone": f"+44 20 7946 00{n:02d}", "type": "delayed", "desired_time": at.isoformat()},
+                json={
+                    "service": "anytime",
+                    "phone": f"+44 20 7946 00{n:02d}",
+                    "type": "delayed",
+                    "desired_time": at.isoformat(),
+                },
             ).json()
             for n, at in enumerate([*soon, later])
         ]
@@ -67,7 +82,9 @@ def test_callbacks_due_during_downtime_are_queued_once_at_start(database_url: st
     time.sleep(max(0.0, (soon[-1] - datetime.now(UTC)).total_seconds()) + 0.5)
     with ringback_serve(database_url) as url, httpx.Client(base_url=url, headers=headers) as client:
         deadline = time.monotonic() + 10
-        while any(client.get(f"/api/v1/callbacks/{m['id']}").json()["state"] != "queued" for m in made[:5]):
+        while any(
+            client.get(f"/api/v1/callbacks/{m['id']}").json()["state"] != "queued" for m in made[:5]
+        ):
             assert time.monotonic() < deadline, "overdue callbacks were not queued at start-up"
             time.sleep(0.1)
         time.sleep(0.5)  # a few more scheduler passes: nothing may be queued twice

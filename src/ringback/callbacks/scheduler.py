@@ -9,6 +9,7 @@ callback is queued exactly once; after downtime the first pass queues the whole 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -77,7 +78,5 @@ class Scheduler:
             sleep = self._max_sleep
             if upcoming is not None:
                 sleep = min(sleep, max(0.0, (upcoming - now).total_seconds()))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=sleep)
-            except TimeoutError:
-                pass

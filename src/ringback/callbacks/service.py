@@ -230,7 +230,7 @@ async def reschedule_callback(
 async def make_due(
     session: AsyncSession, *, now: datetime, limit: int
 ) -> list[tuple[Callback, datetime]]:
-    """Queue every callback whose due time has passed (at most ``limit``); returns each with its due time."""
+    """Queue callbacks whose due time has passed (at most ``limit``), each with its due time."""
     made: list[tuple[Callback, datetime]] = []
     for callback in await repository.due(session, now=now, limit=limit):
         due_at = callback.due_at

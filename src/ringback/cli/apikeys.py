@@ -16,9 +16,12 @@ app = typer.Typer(help="API keys for web pages, apps and IVRs.", no_args_is_help
 @app.command()
 def create(
     name: Annotated[str, typer.Option("--name", help="Who uses the key, e.g. website.")],
-    services: Annotated[str, typer.Option("--services", help="Comma-separated services, or * for all.")],
+    services: Annotated[
+        str, typer.Option("--services", help="Comma-separated services, or * for all.")
+    ],
     rate_limit: Annotated[
-        int | None, typer.Option("--rate-limit", min=1, help="Requests per minute (default: server's).")
+        int | None,
+        typer.Option("--rate-limit", min=1, help="Requests per minute (default: server's)."),
     ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -57,7 +60,9 @@ def list_keys(db: DbOption = DEFAULT_DB) -> None:
 
 
 @app.command()
-def revoke(name: Annotated[str, typer.Argument(help="The key's name.")], db: DbOption = DEFAULT_DB) -> None:
+def revoke(
+    name: Annotated[str, typer.Argument(help="The key's name.")], db: DbOption = DEFAULT_DB
+) -> None:
     """Revoke a key at once; requests with it get 401."""
 
     async def work() -> None:

@@ -34,7 +34,9 @@ def list_callbacks(
             if service is not None:
                 ids = [s.id for s in services.values() if s.name == service]
                 if not ids:
-                    raise not_found("service-not-found", f"there is no callback service named {service!r}")
+                    raise not_found(
+                        "service-not-found", f"there is no callback service named {service!r}"
+                    )
             rows = await repository.page(
                 session,
                 service_ids=ids,

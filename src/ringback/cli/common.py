@@ -43,7 +43,9 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
     except RingbackError as exc:
         raise fail(exc.detail) from None
     except OperationalError as exc:
-        raise fail(f"database unavailable or not upgraded ({exc.orig}); try `ringback db upgrade`") from None
+        raise fail(
+            f"database unavailable or not upgraded ({exc.orig}); try `ringback db upgrade`"
+        ) from None
 
 
 async def _run(work: Callable[[], Awaitable[T]]) -> T:
@@ -70,5 +72,7 @@ def configure_logging(level: str = "info", *, json: bool = False) -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
     )

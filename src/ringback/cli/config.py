@@ -45,7 +45,9 @@ def apply(file: FileArgument, db: DbOption = DEFAULT_DB) -> None:
 @app.command()
 def export(
     db: DbOption = DEFAULT_DB,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not to stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here, not to stdout.")
+    ] = None,
 ) -> None:
     """Write the stored configuration out as TOML."""
 

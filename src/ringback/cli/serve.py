@@ -21,7 +21,9 @@ from ringback.demo import demo_config_path
 from ringback.demo.callbacks import DEMO_KEY_NAME, seed_callbacks
 from ringback.settings import Settings
 
-HostOption = Annotated[str, typer.Option("--host", envvar="RINGBACK_HOST", help="Address to listen on.")]
+HostOption = Annotated[
+    str, typer.Option("--host", envvar="RINGBACK_HOST", help="Address to listen on.")
+]
 PortOption = Annotated[int, typer.Option("--port", envvar="RINGBACK_PORT", min=1, max=65535)]
 
 
@@ -31,7 +33,9 @@ def serve(
     db: DbOption = DEFAULT_DB,
     config: Annotated[
         Path | None,
-        typer.Option("--config", envvar="RINGBACK_CONFIG_FILE", help="Apply this file before serving."),
+        typer.Option(
+            "--config", envvar="RINGBACK_CONFIG_FILE", help="Apply this file before serving."
+        ),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
 ) -> None:
@@ -40,7 +44,9 @@ def serve(
     _require_current_schema(db)
     if config is not None:
         _apply(db, config)
-    settings = Settings(database_url=db, host=host, port=port, config_file=config, log_level=log_level)
+    settings = Settings(
+        database_url=db, host=host, port=port, config_file=config, log_level=log_level
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
 
 
@@ -57,7 +63,9 @@ def demo(
     async def work() -> tuple[str, int]:
         async with unit_of_work(db) as session:
             now = SystemClock().now()
-            issued = await apikeys.rotate_or_create_key(session, name=DEMO_KEY_NAME, services=["*"], now=now)
+            issued = await apikeys.rotate_or_create_key(
+                session, name=DEMO_KEY_NAME, services=["*"], now=now
+            )
         async with unit_of_work(db) as session:
             created = await seed_callbacks(session, now=SystemClock().now())
         return issued.secret, created
@@ -94,4 +102,6 @@ def _require_current_schema(db: str) -> None:
     finally:
         engine.dispose()
     if found != migrations.head_revision():
-        raise fail(f"the database schema is {found or 'empty'}; run `ringback db upgrade --db {db}` first")
+        raise fail(
+            f"the database schema is {found or 'empty'}; run `ringback db upgrade --db {db}` first"
+        )

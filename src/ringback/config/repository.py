@@ -73,7 +73,9 @@ async def active_services(session: AsyncSession) -> list[Service]:
 
 
 async def all_queues(session: AsyncSession) -> Sequence[QueueRow]:
-    return (await session.scalars(select(QueueRow).order_by(QueueRow.position, QueueRow.name))).all()
+    return (
+        await session.scalars(select(QueueRow).order_by(QueueRow.position, QueueRow.name))
+    ).all()
 
 
 async def all_service_rows(session: AsyncSession) -> Sequence[ServiceRow]:

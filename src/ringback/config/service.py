@@ -82,7 +82,9 @@ async def _apply_services(
         queue_id = queue_ids[service.queue]
         row = stored.get(service.name)
         if row is None:
-            row = ServiceRow(name=service.name, queue_id=queue_id, settings=settings, updated_at=now)
+            row = ServiceRow(
+                name=service.name, queue_id=queue_id, settings=settings, updated_at=now
+            )
             session.add(row)
         elif row.settings != settings or row.queue_id != queue_id or not row.active:
             # updated_at only moves on a real change: it keys the parsed-settings cache.

@@ -20,10 +20,25 @@ DEMO_CALLER = service.Caller(actor="demo")
 
 CUSTOMERS = [
     ("cards", "+1 212 555 0142", "Dana Whitfield", {"card_last4": "4417", "reason": "card stolen"}),
-    ("cards", "(646) 555-0177", "Marcus Oyelaran", {"card_last4": "0093", "reason": "blocked abroad"}),
+    (
+        "cards",
+        "(646) 555-0177",
+        "Marcus Oyelaran",
+        {"card_last4": "0093", "reason": "blocked abroad"},
+    ),
     ("cards", "+1 312 555 0100", "Priya Raman", {"card_last4": "7781", "reason": "PIN locked"}),
-    ("mortgage-advice", "+1 312 555 0123", "Tomás Herrera", {"property_value": "420000", "loan_amount": "300000"}),
-    ("mortgage-advice", "+1 773 555 0188", "Ingrid Solberg", {"property_value": "610000", "loan_amount": "450000"}),
+    (
+        "mortgage-advice",
+        "+1 312 555 0123",
+        "Tomás Herrera",
+        {"property_value": "420000", "loan_amount": "300000"},
+    ),
+    (
+        "mortgage-advice",
+        "+1 773 555 0188",
+        "Ingrid Solberg",
+        {"property_value": "610000", "loan_amount": "450000"},
+    ),
     ("support-fr", "01 23 45 67 89", "Camille Martin", {"contract": "FR-2291"}),
     ("support-fr", "06 12 34 56 78", "Yanis Benali", {"contract": "FR-8830"}),
 ]
@@ -46,7 +61,9 @@ async def seed_callbacks(session: AsyncSession, *, now: datetime) -> int:
         desired = None
         if kind is CallbackType.SCHEDULED:
             earliest = now + timedelta(minutes=settings.min_lead_minutes)
-            slots = slots_between(settings.hours, settings.slot_length, earliest, earliest + timedelta(days=7))
+            slots = slots_between(
+                settings.hours, settings.slot_length, earliest, earliest + timedelta(days=7)
+            )
             if not slots:
                 continue
             desired = slots[min(index, len(slots) - 1)].start

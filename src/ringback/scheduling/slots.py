@@ -26,7 +26,7 @@ def slots_in(interval: Interval, length: timedelta) -> Iterator[Slot]:
 def slots_between(
     hours: OfficeHours, length: timedelta, start: datetime, end: datetime
 ) -> list[Slot]:
-    """Slots that start in ``[start, end)``, in order. A slot's place never depends on the window."""
+    """Slots starting in ``[start, end)``, in order; a slot never moves with the window."""
     found = [
         slot
         for interval in hours.intervals(start, end)
