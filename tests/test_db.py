@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -50,12 +52,13 @@ async def test_a_failed_unit_of_work_leaves_nothing_behind(db: Database) -> None
         assert (await session.scalar(text("SELECT count(*) FROM queues"))) == 0
 
 
-async def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite pragmas only")
+async def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: Path, sqlite_template: Path) -> None:
+    shutil.copy(sqlite_template, tmp_path / "ringback.db")
+    db = Database(f"sqlite:///{tmp_path}/ringback.db")
     async with db.transaction() as session:
         assert (await session.scalar(text("PRAGMA journal_mode"))) == "wal"
         assert (await session.scalar(text("PRAGMA foreign_keys"))) == 1
+    await db.dispose()
 
 
 def test_ids_are_time_ordered_uuid7() -> None:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ringback import __version__, ratelimit
+from ringback import __version__, outbox, ratelimit
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
 from ringback.callbacks.scheduler import Scheduler
@@ -91,12 +91,17 @@ def create_app(
 
 
 async def _housekeeping(runtime: Runtime) -> None:
-    """Refresh gauges and drop expired rate-limit windows."""
+    """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events."""
     while True:
+        now = runtime.clock.now()
         try:
             async with runtime.db.transaction() as session:
                 counts = await callback_repository.counts_by_state(session)
-                await ratelimit.prune(session, before=runtime.clock.now() - timedelta(days=2))
+                await ratelimit.prune(session, before=now - timedelta(days=2))
+                await callback_repository.prune_idempotency_keys(
+                    session, before=now - timedelta(hours=runtime.settings.idempotency_ttl_hours)
+                )
+                await outbox.prune(session, published_before=now - timedelta(days=7))
             runtime.metrics.set_callback_counts(counts)
         except Exception:
             log.exception("housekeeping pass failed")
@@ -122,7 +127,10 @@ def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": ".".join(
+                # A JSON syntax error's location is a character offset, not a field.
+                "field": ""
+                if error["type"] == "json_invalid"
+                else ".".join(
                     str(p) for p in error["loc"] if p not in ("body", "query", "path", "header")
                 ),
                 "in": error["loc"][0] if error["loc"] else None,
@@ -140,7 +148,17 @@ def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        problem = RingbackError(code, str(exc.detail), status=exc.status_code)
+        problem = RingbackError(
+            code, str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {})
+        )
+        return _problem(request, problem, metrics)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request failed", path=request.url.path)
+        problem = RingbackError(
+            "internal-error", "the server failed to handle this request; it was logged", status=500
+        )
         return _problem(request, problem, metrics)
 
 

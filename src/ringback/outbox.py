@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Index, Integer, String, select, text, update
+from sqlalchemy import BigInteger, Index, Integer, String, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +51,15 @@ def record(session: AsyncSession, topic: str, payload: dict[str, Any], *, at: da
     event = OutboxEvent(topic=topic, payload=payload, created_at=at)
     session.add(event)
     session.info.setdefault("outbox_events", []).append(event)
+
+
+async def prune(session: AsyncSession, *, published_before: datetime) -> None:
+    """Forget events delivered long ago; undelivered ones are kept whatever their age."""
+    await session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < published_before
+        )
+    )
 
 
 Handler = Callable[[OutboxEvent], Awaitable[None]]

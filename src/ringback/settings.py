@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,11 +14,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    config_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
-    log_json: bool = False
 
     # The scheduler sleeps until the earliest due time it knows of, but never longer than this,
     # so that callbacks created by another node sharing the database are seen in time.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import time
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -437,3 +439,40 @@ def test_revoked_key_is_refused(server: RunningServer) -> None:
         asyncio.run(revoke())
         body = problem(client.get("/api/v1/services"), 401, "unauthorized")
     assert "revoked" in body["detail"]
+
+
+def test_errors_outside_the_api_rules_are_problems_too(server: RunningServer) -> None:
+    with server.client() as client:
+        problem(client.get("/nowhere"), 404, "not-found")
+        refused = client.delete("/api/v1/services")
+        problem(refused, 405, "method-not-allowed")
+        assert refused.headers["allow"] == "GET"
+        broken = client.post(
+            "/api/v1/callbacks", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert problem(broken, 422, "invalid-request").get("field") is None
+        naive = base64.urlsafe_b64encode(b"2026-01-01T00:00:00|" + str(uuid.uuid4()).encode())
+        problem(
+            client.get("/api/v1/callbacks", params={"cursor": naive.decode()}),
+            422,
+            "invalid-cursor",
+        )
+
+
+def test_times_are_returned_in_utc_whatever_offset_was_sent(server: RunningServer) -> None:
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    paris = at.astimezone(timezone(timedelta(hours=1)))
+    with server.client() as client:
+        made = create(client, type="delayed", desired_time=paris.isoformat()).json()
+    assert made["desired_time"] == made["due_at"] == at.isoformat().replace("+00:00", "Z")
+
+
+def test_return_existing_remembers_the_idempotency_key(server: RunningServer) -> None:
+    body = {"service": "returning", "phone": "+33 6 12 34 56 78"}
+    with server.client() as client:
+        first = client.post("/api/v1/callbacks", json=body)
+        existing = client.post("/api/v1/callbacks", json=body, headers={"Idempotency-Key": "a"})
+        replay = client.post("/api/v1/callbacks", json=body, headers={"Idempotency-Key": "a"})
+    assert first.json()["id"] == existing.json()["id"] == replay.json()["id"]
+    assert "idempotent-replayed" not in existing.headers
+    assert replay.headers["idempotent-replayed"] == "true"

@@ -50,7 +50,7 @@ async def create_key(
         unknown = [s for s in wanted if s not in known]
         if unknown:
             raise invalid(
-                "service-not-found", f"no such service: {', '.join(unknown)}", field="services"
+                "unknown-service", f"no such service: {', '.join(unknown)}", field="services"
             )
     if await session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise conflict("api-key-exists", f"an API key named {name!r} exists already")

@@ -61,7 +61,7 @@ async def create_callback(
     response.headers["Location"] = f"/api/v1/callbacks/{result.callback.id}"
     if not result.created:
         response.status_code = 200
-        if idempotency_key is not None:
+        if result.replayed:
             response.headers["Idempotent-Replayed"] = "true"
     else:
         runtime.metrics.callbacks_created.labels(
@@ -94,7 +94,8 @@ async def list_callbacks(
         region = next(iter(services.values())).config.default_region if service_name else "ZZ"
         rows = await repository.page(
             session,
-            service_ids=list(services),
+            # A key for every service also sees callbacks of services retired since.
+            service_ids=None if caller.services is None and not service_name else list(services),
             phone=normalise_phone(phone, region) if phone else None,
             state=state,
             after=_decode_cursor(cursor) if cursor else None,
@@ -187,7 +188,7 @@ async def callback_position(
         if found.estimated_wait is not None
         else None,
         estimated_time=found.estimated_time,
-        method="callbacks ahead x average handle time" if found.ahead is not None else "due time",
+        method=found.method,
     )
 
 
@@ -198,7 +199,10 @@ def _encode_cursor(created_at: datetime, callback_id: uuid.UUID) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         created_at, callback_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created_at), uuid.UUID(callback_id)
+        after = datetime.fromisoformat(created_at)
+        if after.tzinfo is None:
+            raise ValueError("cursor without a UTC offset")
+        return after, uuid.UUID(callback_id)
     except ValueError:
         raise invalid(
             "invalid-cursor", "the cursor is not one this API returned", field="cursor"

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
@@ -26,7 +26,7 @@ async def get(
 async def active_for_phone(
     session: AsyncSession, *, service_id: int, phone: str
 ) -> Sequence[Callback]:
-    """Active callbacks of one number on one service, oldest first."""
+    """Active callbacks of a number on a service, oldest first, locked: they may be replaced."""
     return (
         await session.scalars(
             select(Callback)
@@ -36,8 +36,20 @@ async def active_for_phone(
                 Callback.state.in_(ACTIVE_STATES),
             )
             .order_by(Callback.created_at, Callback.id)
+            .with_for_update()
         )
     ).all()
+
+
+async def count_active_for_service(session: AsyncSession, service_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Callback)
+            .where(Callback.service_id == service_id, Callback.state.in_(ACTIVE_STATES))
+        )
+        or 0
+    )
 
 
 async def book_slot(
@@ -93,6 +105,10 @@ async def idempotency_key(
     session: AsyncSession, *, api_key_id: int, key: str
 ) -> IdempotencyKey | None:
     return await session.get(IdempotencyKey, (api_key_id, key))
+
+
+async def prune_idempotency_keys(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
 
 
 async def due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Callback]:

@@ -54,7 +54,7 @@ class Scheduler:
                 made = await service.make_due(session, now=now, limit=self._batch_size)
             for callback, due_at in made:
                 self._metrics.scheduler_lateness.observe((now - due_at).total_seconds())
-                log.info("callback due", callback=str(callback.id), due_at=due_at.isoformat())
+                log.debug("callback due", callback=str(callback.id), due_at=due_at.isoformat())
             total += len(made)
             if len(made) < self._batch_size:
                 return total

@@ -17,6 +17,7 @@ from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
 from ringback.callbacks.phones import normalise_phone, phone_time_zone
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import (
+    WAITING_STATES,
     CallbackEvent,
     CallbackState,
     CallbackType,
@@ -54,7 +55,8 @@ class PhoneBudget:
 class Created:
     callback: Callback
     service: Service
-    created: bool  # False: an idempotent replay or an existing callback returned by policy
+    created: bool  # False: an existing callback is returned instead
+    replayed: bool = False  # returned because the request repeats an Idempotency-Key
 
 
 async def service_for(session: AsyncSession, *, name: str, caller: Caller) -> Service:
@@ -109,17 +111,10 @@ async def create_callback(
                     existing=[str(c.id) for c in active],
                 )
             case DuplicatePolicy.RETURN_EXISTING:
+                _remember(session, idempotency_key, request, caller, active[-1], now)
                 return Created(active[-1], service, created=False)
             case DuplicatePolicy.REPLACE:
-                for old in active[: len(active) - settings.max_active_per_number + 1]:
-                    await _cancel(
-                        session,
-                        old,
-                        service,
-                        actor=caller.actor,
-                        now=now,
-                        reason="replaced by a newer request",
-                    )
+                await _replace(session, active, service, caller=caller, now=now)
 
     callback = Callback(
         id=new_id(),
@@ -153,17 +148,53 @@ async def create_callback(
         now=now,
         reason=f"requested via {request.channel}",
     )
-    if idempotency_key is not None and caller.api_key_id is not None:
+    _remember(session, idempotency_key, request, caller, callback, now)
+    return Created(callback, service, created=True)
+
+
+def _remember(
+    session: AsyncSession,
+    key: str | None,
+    request: CallbackCreate,
+    caller: Caller,
+    callback: Callback,
+    now: datetime,
+) -> None:
+    """Tie an Idempotency-Key to the callback it answered, so a retry gets the same one."""
+    if key is not None and caller.api_key_id is not None:
         session.add(
             IdempotencyKey(
                 api_key_id=caller.api_key_id,
-                key=idempotency_key,
+                key=key,
                 request_hash=_fingerprint(request),
                 callback_id=callback.id,
                 created_at=now,
             )
         )
-    return Created(callback, service, created=True)
+
+
+async def _replace(
+    session: AsyncSession,
+    active: Sequence[Callback],
+    service: Service,
+    *,
+    caller: Caller,
+    now: datetime,
+) -> None:
+    """Cancel the oldest waiting callbacks to make room; one already with an agent stays."""
+    excess = len(active) - service.config.max_active_per_number + 1
+    waiting = [c for c in active if c.state in WAITING_STATES][:excess]
+    if len(waiting) < excess:
+        raise conflict(
+            "duplicate-callback",
+            f"{active[0].phone} already has callbacks being handled on {service.name}",
+            field="phone",
+            existing=[str(c.id) for c in active],
+        )
+    for old in waiting:
+        await _cancel(
+            session, old, service, actor=caller.actor, now=now, reason="replaced by a newer request"
+        )
 
 
 async def get_callback(
@@ -206,11 +237,11 @@ async def reschedule_callback(
     callback, service = await get_callback(
         session, callback_id=callback_id, caller=caller, for_update=True
     )
+    step = transition(callback.id, callback.state, CallbackEvent.RESCHEDULE)
     rules = (
         CallbackType.SCHEDULED if callback.type is CallbackType.SCHEDULED else CallbackType.DELAYED
     )
     plan = plan_at(service.config, rules, desired_time, now)
-    step = transition(callback.id, callback.state, CallbackEvent.RESCHEDULE)
     await _release(session, callback)
     await _book(session, callback, service, plan)
     callback.desired_time = plan.desired_time
@@ -264,6 +295,7 @@ class Position:
     ahead: int | None
     estimated_wait: timedelta | None
     estimated_time: datetime | None
+    method: str  # how the estimate was made
 
 
 async def position(
@@ -275,12 +307,11 @@ async def position(
     if callback.state is CallbackState.QUEUED:
         ahead = await repository.count_ahead(session, callback)
         wait = handle * ahead
-        return Position(callback, service, ahead, wait, now + wait)
+        return Position(callback, service, ahead, wait, now + wait, "queue-ahead-x-handle-time")
     if callback.state is CallbackState.SCHEDULED and callback.due_at is not None:
-        return Position(
-            callback, service, None, max(callback.due_at - now, timedelta()), callback.due_at
-        )
-    return Position(callback, service, None, None, None)
+        wait = max(callback.due_at - now, timedelta())
+        return Position(callback, service, None, wait, callback.due_at, "due-time")
+    return Position(callback, service, None, None, None, "not-waiting")
 
 
 async def _replay(
@@ -299,7 +330,7 @@ async def _replay(
             field="Idempotency-Key",
         )
     callback, service = await get_callback(session, callback_id=stored.callback_id, caller=caller)
-    return Created(callback, service, created=False)
+    return Created(callback, service, created=False, replayed=True)
 
 
 async def _cancel(

@@ -81,6 +81,8 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
 # States in which a callback still counts against its number's and its slot's limits.
 ACTIVE_STATES = frozenset({S.SCHEDULED, S.QUEUED, S.OFFERED, S.ACCEPTED, S.DIALING, S.CONNECTED})
 TERMINAL_STATES = frozenset(set(CallbackState) - ACTIVE_STATES)
+# Active but not yet with an agent: these may still be moved or replaced by the customer.
+WAITING_STATES = frozenset({S.SCHEDULED, S.QUEUED})
 
 
 @dataclass(frozen=True)

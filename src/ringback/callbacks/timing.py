@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ringback.callbacks.states import CallbackState, CallbackType
 from ringback.config.schema import ServiceConfig
@@ -97,7 +97,8 @@ def plan_at(
             f"service {service.name} is closed at {local.isoformat()} ({service.time_zone})",
             field="desired_time",
         )
-    return Plan(CallbackState.SCHEDULED, desired_time, desired_time, slot)
+    at = desired_time.astimezone(UTC)
+    return Plan(CallbackState.SCHEDULED, at, at, slot)
 
 
 def _as_soon_as_open(service: ServiceConfig, wanted: datetime, now: datetime) -> Plan:

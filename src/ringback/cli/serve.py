@@ -44,9 +44,7 @@ def serve(
     _require_current_schema(db)
     if config is not None:
         _apply(db, config)
-    settings = Settings(
-        database_url=db, host=host, port=port, config_file=config, log_level=log_level
-    )
+    settings = Settings(database_url=db, host=host, port=port, log_level=log_level)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
 
 

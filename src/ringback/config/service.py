@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringback.callbacks.models import Callback
-from ringback.callbacks.states import ACTIVE_STATES
+from ringback.callbacks import repository as callback_repository
 from ringback.config import repository
 from ringback.config.models import DispositionCodeRow, NotReadyReasonRow, QueueRow, ServiceRow
 from ringback.config.schema import (
@@ -94,11 +93,7 @@ async def _apply_services(
     for name, row in stored.items():
         if name in wanted or not row.active:
             continue
-        active = await session.scalar(
-            select(func.count())
-            .select_from(Callback)
-            .where(Callback.service_id == row.id, Callback.state.in_(ACTIVE_STATES))
-        )
+        active = await callback_repository.count_active_for_service(session, row.id)
         if active:
             raise conflict(
                 "service-in-use",

@@ -8,6 +8,7 @@ that happens twice is open both times.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class OpenPeriod:
 def check_periods(periods: tuple[OpenPeriod, ...]) -> tuple[OpenPeriod, ...]:
     """Sort periods and refuse overlapping ones."""
     ordered = tuple(sorted(periods))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if after.start < before.end:
             raise ValueError(f"periods {before} and {after} overlap")
     return ordered
