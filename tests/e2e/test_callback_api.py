@@ -359,6 +359,12 @@ def test_cancel_reschedule_history_and_position(server: RunningServer) -> None:
         problem(
             client.post(f"/api/v1/callbacks/{queued[0]['id']}/cancel"), 409, "illegal-transition"
         )
+        past = {"desired_time": "2020-01-01T00:00:00Z"}
+        problem(
+            client.post(f"/api/v1/callbacks/{queued[0]['id']}/reschedule", json=past),
+            409,
+            "illegal-transition",
+        )
 
         later = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
         moved = client.post(
