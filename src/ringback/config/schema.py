@@ -138,9 +138,10 @@ class ServiceConfig(Strict):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        # A key naming a folder of the zone database ("Europe") fails with IsADirectoryError.
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from None
         return value
 
