@@ -20,7 +20,7 @@ demo: setup
 
 ## Lint, type-check, then the whole test suite (SQLite and PostgreSQL).
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: setup
 	$(BIN)/ruff check src tests bench

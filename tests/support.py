@@ -42,6 +42,10 @@ min_lead_minutes = 0
 priority = 70
 duplicate_policy = "replace"
 max_active_per_number = 2
+calling_window = "00:00-24:00"
+offer_timeout_seconds = 5
+after_call_work_seconds = 0
+dispositions = ["resolved"]
 [services.office_hours]
 monday = ["00:00-24:00"]
 tuesday = ["00:00-24:00"]
@@ -74,4 +78,135 @@ label = "Resolved"
 [[not_ready_reasons]]
 code = "break"
 label = "Break"
+
+[[responses]]
+code = "greeting"
+category = "Opening"
+title = "Greeting"
+text = "Hello {contact.first_name}, this is {agent.name} returning your call."
+
+[[responses]]
+code = "callback-confirmation"
+category = "Callbacks"
+title = "Callback confirmation"
+text = '''
+Dear {contact.name},
+we will call you back on {callback.desired_time} at {callback.phone}.
+{service.name}'''
+services = ["support"]
+
+[[responses]]
+code = "rappel-fr"
+category = "Callbacks"
+title = "Confirmation de rappel"
+text = "Bonjour {contact.first_name}, nous vous rappellerons le {callback.desired_time}."
+services = ["returning"]
+
+[[services]]
+name = "web"
+display_name = "Web callback"
+queue = "support"
+time_zone = "UTC"
+default_region = "GB"
+channel = "webcallback"
+calling_window = "00:00-24:00"
+disposition_required = true
+after_call_work_seconds = 1
+after_call_work_then = "not_ready"
+[services.preview]
+enabled = true
+fields = ["name", "phone", "data.topic", "instructions"]
+[services.office_hours]
+monday = ["00:00-24:00"]
+tuesday = ["00:00-24:00"]
+wednesday = ["00:00-24:00"]
+thursday = ["00:00-24:00"]
+friday = ["00:00-24:00"]
+saturday = ["00:00-24:00"]
+sunday = ["00:00-24:00"]
+
+[[services]]
+name = "preview"
+display_name = "Callback with agent preview"
+queue = "support"
+time_zone = "UTC"
+default_region = "GB"
+calling_window = "00:00-24:00"
+min_lead_minutes = 0
+[services.preview]
+enabled = true
+fields = ["name", "phone", "desired_time", "data.account"]
+[services.office_hours]
+monday = ["00:00-24:00"]
+tuesday = ["00:00-24:00"]
+wednesday = ["00:00-24:00"]
+thursday = ["00:00-24:00"]
+friday = ["00:00-24:00"]
+saturday = ["00:00-24:00"]
+sunday = ["00:00-24:00"]
+
+[[agents]]
+login = "ada"
+name = "Ada Lovelace"
+place = "1001"
+skills = ["support"]
+
+[[agents]]
+login = "bob"
+name = "Bob Marley"
+place = "1002"
+skills = ["support"]
+
+[[agents]]
+login = "sue"
+name = "Sue Pervisor"
+place = "1009"
+roles = ["agent", "supervisor"]
+
+[[routing_points]]
+name = "billing-ivr"
+description = "Billing self-service"
+
+[simulated_switch]
+[[simulated_switch.numbers]]
+pattern = "+44207946010*"
+behaviour = "busy"
+ring_seconds = 0.05
+[[simulated_switch.numbers]]
+pattern = "+44207946020*"
+behaviour = "no_answer"
+ring_seconds = 0.1
+[[simulated_switch.numbers]]
+pattern = "+44207946030*"
+behaviour = "answering_machine"
+ring_seconds = 0.05
+[[simulated_switch.numbers]]
+pattern = "+44207946040*"
+behaviour = "fax"
+ring_seconds = 0.05
+[[simulated_switch.numbers]]
+pattern = "+44207946050*"
+behaviour = "invalid_number"
+ring_seconds = 0.0
+[[simulated_switch.numbers]]
+pattern = "+44207946060*"
+behaviour = "network_error"
+ring_seconds = 0.0
+[[simulated_switch.numbers]]
+pattern = "+44207946070*"
+behaviour = "answer"
+ring_seconds = 0.05
+hangup_after_seconds = 0.3
+[[simulated_switch.numbers]]
+pattern = "+*"
+behaviour = "answer"
+ring_seconds = 0.05
+[[simulated_switch.targets]]
+pattern = "+1*"
+behaviour = "decline"
+ring_seconds = 0.05
+[[simulated_switch.targets]]
+pattern = "*"
+behaviour = "accept"
+ring_seconds = 0.05
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
@@ -19,52 +19,66 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ringback import __version__, outbox, ratelimit
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
-from ringback.callbacks.scheduler import Scheduler
 from ringback.clock import Clock, SystemClock
 from ringback.config.api import router as services_router
-from ringback.db import Database
+from ringback.config.service import simulator_script
+from ringback.contacts.api import router as contacts_router
+from ringback.db import CommitNotice, Database
+from ringback.email.sender import EmailSender
 from ringback.errors import RingbackError
 from ringback.health import router as health_router
+from ringback.interactions import repository as interaction_repository
+from ringback.interactions.api import router as interactions_router
 from ringback.metrics import Metrics
 from ringback.outbox import OutboxRelay
+from ringback.realtime.api import router as events_router
+from ringback.realtime.hub import Hub
+from ringback.responses.api import router as responses_router
+from ringback.routing.engine import RoutingEngine
 from ringback.runtime import Runtime
 from ringback.settings import Settings
+from ringback.teamcomm.api import router as teamcomm_router
+from ringback.telephony.bridge import SwitchBridge
+from ringback.telephony.sim.script import SimulatorScript
+from ringback.telephony.sim.switch import SimulatedSwitch
+from ringback.telephony.switch import Switch
+from ringback.timers import Timers
+from ringback.workspace.api import router as workspace_router
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, run_loops: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    switch: Switch | None = None,
+    run_loops: bool = True,
+    extra_loops: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
-    """Build the app; the lifespan opens the database and starts the scheduler and outbox relay."""
+    """Build the app; the lifespan opens the database and the switch and starts the node's loops.
+
+    Without a ``switch``, the simulated switch runs the script from the stored configuration.
+    """
     clock = clock or SystemClock()
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        scheduler = Scheduler(
-            db,
-            clock,
-            metrics,
-            batch_size=settings.scheduler_batch_size,
-            max_sleep_seconds=settings.scheduler_max_sleep_seconds,
-        )
-        relay = OutboxRelay(db, clock)
-        db.on_commit(scheduler.on_commit)
-
-        async def kick_relay(_events: list[Any]) -> None:
-            relay.kick()
-
-        db.on_commit(kick_relay)
-        app.state.runtime = Runtime(settings, db, clock, metrics, scheduler, relay)
+        runtime = await _start_node(db, settings, clock, metrics, switch)
+        app.state.runtime = runtime
         tasks = []
         if run_loops:
             tasks = [
-                asyncio.create_task(scheduler.run(), name="scheduler"),
-                asyncio.create_task(relay.run(), name="outbox-relay"),
-                asyncio.create_task(_housekeeping(app.state.runtime), name="housekeeping"),
+                asyncio.create_task(runtime.timers.run(), name="timers"),
+                asyncio.create_task(runtime.relay.run(), name="outbox-relay"),
+                asyncio.create_task(runtime.routing.run(), name="routing"),
+                asyncio.create_task(runtime.hub.run(), name="hub"),
+                asyncio.create_task(runtime.mail.run(), name="mail"),
+                asyncio.create_task(_housekeeping(runtime), name="housekeeping"),
+                *(asyncio.create_task(loop(runtime)) for loop in extra_loops),
             ]
         try:
             yield
@@ -74,6 +88,7 @@ def create_app(
             for task in tasks:
                 with suppress(asyncio.CancelledError):
                     await task
+            await runtime.bridge.switch.close()
             await db.dispose()
 
     app = FastAPI(
@@ -85,9 +100,50 @@ def create_app(
     app.include_router(health_router)
     app.include_router(services_router)
     app.include_router(callbacks_router)
+    app.include_router(workspace_router)
+    app.include_router(interactions_router)
+    app.include_router(events_router)
+    app.include_router(contacts_router)
+    app.include_router(responses_router)
+    app.include_router(teamcomm_router)
     _install_error_handlers(app, metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app
+
+
+async def _start_node(
+    db: Database, settings: Settings, clock: Clock, metrics: Metrics, switch: Switch | None
+) -> Runtime:
+    if switch is None:
+        async with db.transaction() as session:
+            script = await simulator_script(session)
+        # A node with the simulated switch is its own phone system.
+        switch = SimulatedSwitch(script=script or SimulatorScript.demo(), clock=clock)
+    timers = Timers(
+        db,
+        clock,
+        metrics,
+        batch_size=settings.scheduler_batch_size,
+        max_sleep_seconds=settings.scheduler_max_sleep_seconds,
+    )
+    relay = OutboxRelay(db, clock)
+    routing = RoutingEngine(db, clock, max_sleep_seconds=settings.scheduler_max_sleep_seconds)
+    hub = Hub(db)
+    bridge = SwitchBridge(db, clock, switch)
+    relay.subscribe("switch.", bridge.deliver, at_most_once=True)
+    mail = EmailSender(db, clock, settings)
+    relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
+
+    async def kick(notice: CommitNotice) -> None:
+        if notice.outbox_events:
+            relay.kick()
+        routing.kick()
+
+    for listener in (timers.on_commit, hub.on_commit, kick):
+        db.on_commit(listener)
+    await bridge.start()
+    await hub.start()
+    return Runtime(settings, db, clock, metrics, timers, relay, routing, hub, bridge, mail)
 
 
 async def _housekeeping(runtime: Runtime) -> None:
@@ -102,6 +158,7 @@ async def _housekeeping(runtime: Runtime) -> None:
                     session, before=now - timedelta(hours=runtime.settings.idempotency_ttl_hours)
                 )
                 await outbox.prune(session, published_before=now - timedelta(days=7))
+                await interaction_repository.prune_events(session, before=now - timedelta(days=2))
             runtime.metrics.set_callback_counts(counts)
         except Exception:
             log.exception("housekeeping pass failed")

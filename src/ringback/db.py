@@ -13,10 +13,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -61,7 +62,16 @@ JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONDocument}
+    type_annotation_map = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSONDocument,
+        list[str]: JSONDocument,
+    }
+
+
+def enum_column(kind: type[Any]) -> Enum:
+    """A StrEnum stored as its values in a short string column (no database enum type)."""
+    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 def new_id() -> uuid.UUID:
@@ -137,13 +147,23 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-CommitListener = Callable[[list[Any]], Awaitable[None]]
+@dataclass(frozen=True)
+class CommitNotice:
+    """What a successful commit recorded: outbox events, and whether it wrote agent events."""
+
+    outbox_events: list[Any]
+    agent_events: bool
+
+
+CommitListener = Callable[[CommitNotice], Awaitable[None]]
 
 
 class Database:
     """Owns the engine; hands out units of work; tells listeners what each commit recorded."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        import ringback.models  # noqa: F401  every table, so that foreign keys resolve
+
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -154,7 +174,7 @@ class Database:
         return self.engine.dialect.name
 
     def on_commit(self, listener: CommitListener) -> None:
-        """Call ``listener`` with the outbox events of every successful commit."""
+        """Call ``listener`` after every successful commit that recorded events."""
         self._listeners.append(listener)
 
     @asynccontextmanager
@@ -163,10 +183,12 @@ class Database:
         async with self._sessions() as session:
             async with session.begin():
                 yield session
-            events: list[Any] = session.info.pop("outbox_events", [])
-        if events:
+            notice = CommitNotice(
+                session.info.pop("outbox_events", []), session.info.pop("agent_events", False)
+            )
+        if notice.outbox_events or notice.agent_events:
             for listener in self._listeners:
-                await listener(events)
+                await listener(notice)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

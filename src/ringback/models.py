@@ -1,24 +1,59 @@
 """Imports every table so that the metadata is complete (for migrations and tests)."""
 
+from ringback.agents.models import (
+    Agent,
+    AgentChannelStatus,
+    AgentFavorite,
+    AgentSession,
+    AgentStatusHistory,
+)
 from ringback.apikeys.models import ApiKey, RateLimitWindow
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
-from ringback.config.models import DispositionCodeRow, NotReadyReasonRow, QueueRow, ServiceRow
+from ringback.config.models import (
+    ConfigSectionRow,
+    DispositionCodeRow,
+    NotReadyReasonRow,
+    QueueRow,
+    RoutingPointRow,
+    ServiceRow,
+)
+from ringback.contacts.models import Contact, ContactEmail, ContactHistory, ContactPhone
 from ringback.db import Base
+from ringback.email.models import EmailMessage
+from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
 from ringback.outbox import OutboxEvent
+from ringback.responses.models import StandardResponse, StandardResponseService
 
 metadata = Base.metadata
 
 __all__ = [
+    "Agent",
+    "AgentChannelStatus",
+    "AgentEvent",
+    "AgentFavorite",
+    "AgentSession",
+    "AgentStatusHistory",
     "ApiKey",
     "Callback",
     "CallbackHistory",
+    "ConfigSectionRow",
+    "Contact",
+    "ContactEmail",
+    "ContactHistory",
+    "ContactPhone",
     "DispositionCodeRow",
+    "EmailMessage",
     "IdempotencyKey",
+    "Interaction",
+    "InteractionHistory",
     "NotReadyReasonRow",
     "OutboxEvent",
     "QueueRow",
     "RateLimitWindow",
+    "RoutingPointRow",
     "ServiceRow",
     "SlotBooking",
+    "StandardResponse",
+    "StandardResponseService",
     "metadata",
 ]

@@ -66,17 +66,22 @@ Handler = Callable[[OutboxEvent], Awaitable[None]]
 
 
 class OutboxRelay:
-    """Delivers committed events to handlers, oldest first, then marks them published."""
+    """Delivers committed events to handlers, oldest first, and marks them published.
+
+    A handler is at-least-once by default: it runs inside the claiming transaction, and a crash
+    before that commits delivers the event again. An ``at_most_once`` handler runs only after
+    the claim committed: right for commands that must never be repeated, such as dialling.
+    """
 
     def __init__(self, db: Database, clock: Clock, *, batch_size: int = 200) -> None:
         self._db = db
         self._clock = clock
         self._batch_size = batch_size
-        self._handlers: list[tuple[str, Handler]] = []
+        self._handlers: list[tuple[str, Handler, bool]] = []
         self._kick = asyncio.Event()
 
-    def subscribe(self, topic_prefix: str, handler: Handler) -> None:
-        self._handlers.append((topic_prefix, handler))
+    def subscribe(self, topic_prefix: str, handler: Handler, *, at_most_once: bool = False) -> None:
+        self._handlers.append((topic_prefix, handler, at_most_once))
 
     def kick(self) -> None:
         """Ask for a delivery pass now (called after each commit that recorded events)."""
@@ -94,9 +99,14 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            after_commit: list[tuple[Handler, OutboxEvent]] = []
             for event in events:
-                for prefix, handler in self._handlers:
-                    if event.topic.startswith(prefix):
+                for prefix, handler, at_most_once in self._handlers:
+                    if not event.topic.startswith(prefix):
+                        continue
+                    if at_most_once:
+                        after_commit.append((handler, event))
+                    else:
                         await handler(event)
             if events:
                 await session.execute(
@@ -104,6 +114,11 @@ class OutboxRelay:
                     .where(OutboxEvent.id.in_([event.id for event in events]))
                     .values(published_at=self._clock.now())
                 )
+        for handler, event in after_commit:
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("outbox handler failed", topic=event.topic, event_id=event.id)
         return len(events)
 
     async def run(self, *, poll_seconds: float = 5.0) -> None:

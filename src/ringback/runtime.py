@@ -1,4 +1,4 @@
-"""What a running node holds: settings, database, clock, metrics and its background loops."""
+"""What a running node holds: settings, database, clock, metrics, the switch and its loops."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from ringback.callbacks.scheduler import Scheduler
 from ringback.clock import Clock
 from ringback.db import Database
+from ringback.email.sender import EmailSender
 from ringback.metrics import Metrics
 from ringback.outbox import OutboxRelay
+from ringback.realtime.hub import Hub
+from ringback.routing.engine import RoutingEngine
 from ringback.settings import Settings
+from ringback.telephony.bridge import SwitchBridge
+from ringback.timers import Timers
 
 
 @dataclass
@@ -20,8 +24,12 @@ class Runtime:
     db: Database
     clock: Clock
     metrics: Metrics
-    scheduler: Scheduler
+    timers: Timers
     relay: OutboxRelay
+    routing: RoutingEngine
+    hub: Hub
+    bridge: SwitchBridge
+    mail: EmailSender
 
 
 def get_runtime(request: Request) -> Runtime:

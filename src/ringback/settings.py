@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from email.utils import parseaddr
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ringback.db"
@@ -30,9 +32,29 @@ class Settings(BaseSettings):
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
+    # Outgoing e-mail (an agent's e-mail to a contact) goes through this SMTP relay.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False  # require STARTTLS before authenticating and sending
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "Ringback <ringback@localhost>"
+    # A transient failure is retried after email_retry_seconds, doubling each time (at most an
+    # hour), until email_max_attempts attempts were made; then the e-mail is marked failed.
+    email_max_attempts: int = Field(default=5, ge=1, le=50)
+    email_retry_seconds: float = Field(default=60.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("database URL must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mailbox(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("mail_from must be an address, e.g. 'Bank <contact@bank.example>'")
         return value

@@ -13,9 +13,8 @@ from ringback.callbacks.models import Callback, CallbackHistory, SlotBooking
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
 from ringback.clock import ManualClock
-from ringback.db import Database
+from ringback.db import CommitNotice, Database
 from ringback.errors import RingbackError
-from ringback.outbox import OutboxEvent
 
 pytestmark = pytest.mark.anyio
 STAFF = service.Caller(actor="test")
@@ -387,8 +386,8 @@ async def test_every_change_is_in_the_outbox_of_its_transaction(
 ) -> None:
     seen: list[list[str]] = []
 
-    async def listener(events: list[OutboxEvent]) -> None:
-        seen.append([e.topic for e in events])
+    async def listener(notice: CommitNotice) -> None:
+        seen.append([e.topic for e in notice.outbox_events])
 
     configured_db.on_commit(listener)
     callback = await create(configured_db, clock)

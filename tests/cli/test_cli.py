@@ -8,6 +8,7 @@ import pytest
 from tests.support import TEST_CONFIG
 from typer.testing import CliRunner
 
+from ringback import migrations
 from ringback.cli import app
 from ringback.config.loader import parse_config
 from ringback.demo import demo_config_path
@@ -48,7 +49,7 @@ def test_help_everywhere() -> None:
 def test_upgrade_creates_a_sqlite_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/new/ringback.db"
     code, out, _ = ringback("db", "upgrade", "--db", url)
-    assert code == 0 and "0001" in out
+    assert code == 0 and migrations.head_revision() in out
     assert (tmp_path / "new" / "ringback.db").exists()
 
 
@@ -57,7 +58,7 @@ def test_apply_then_export_round_trips(
 ) -> None:
     code, out, err = ringback("config", "apply", str(config_file), "--db", database_url)
     assert code == 0, err
-    assert "3 services" in out
+    assert "5 services" in out
     exported = tmp_path / "exported.toml"
     code, _, err = ringback("config", "export", "--db", database_url, "--output", str(exported))
     assert code == 0, err
@@ -146,3 +147,66 @@ def test_serve_refuses_a_database_that_is_not_upgraded(tmp_path: Path) -> None:
 def test_commands_on_an_unreachable_database_fail_cleanly(tmp_path: Path) -> None:
     code, _, err = ringback("apikey", "list", "--db", f"sqlite:///{tmp_path}/empty.db")
     assert code == 1 and err.startswith("error: database unavailable or not upgraded")
+
+
+def test_agents(database_url: str) -> None:
+    code, out, err = ringback(
+        "agents",
+        "add",
+        "maria",
+        "--name",
+        "Maria G",
+        "--place",
+        "2001",
+        "--skills",
+        "cards,french",
+        "--password",
+        "long enough secret",
+        "--db",
+        database_url,
+    )
+    assert code == 0, err
+    code, _, err = ringback(
+        "agents",
+        "add",
+        "maria",
+        "--name",
+        "M",
+        "--place",
+        "2002",
+        "--password",
+        "long enough secret",
+        "--db",
+        database_url,
+    )
+    assert code == 1 and "exists already" in err
+    code, _, err = ringback(
+        "agents",
+        "add",
+        "tom",
+        "--name",
+        "T",
+        "--place",
+        "2001",
+        "--password",
+        "long enough secret",
+        "--db",
+        database_url,
+    )
+    assert code == 1 and "place 2001" in err
+    code, _, err = ringback(
+        "agents", "passwd", "maria", "--password", "short", "--db", database_url
+    )
+    assert code == 1 and "at least 8" in err
+    assert (
+        ringback(
+            "agents", "passwd", "maria", "--password", "another long one", "--db", database_url
+        )[0]
+        == 0
+    )
+    code, out, _ = ringback("agents", "list", "--db", database_url)
+    assert code == 0
+    assert out.splitlines() == [
+        "maria\tMaria G\tplace 2001\tagent\tcards,french\t"
+        "voice=logged_out, webcallback=logged_out\tactive"
+    ]

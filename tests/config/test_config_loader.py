@@ -211,6 +211,7 @@ class TestDemoConfiguration:
             "cards",
             "mortgage-advice",
             "support-fr",
+            "web-enquiries",
         ]
         assert [queue.name for queue in config.queues] == ["cards", "mortgages", "support-fr"]
 

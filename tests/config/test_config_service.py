@@ -65,7 +65,7 @@ async def test_a_removed_service_is_retired_not_deleted(
         row = await session.scalar(select(ServiceRow).where(ServiceRow.name == "anytime"))
         names = [s.name for s in await repository.active_services(session)]
     assert row is not None and not row.active
-    assert names == ["support", "anytime-2", "returning"]
+    assert names == ["support", "anytime-2", "returning", "web", "preview"]
     await apply(configured_db, TEST_CONFIG, clock)  # and it can come back
     async with configured_db.transaction() as session:
         assert await repository.service_by_name(session, "anytime") is not None
@@ -86,4 +86,4 @@ async def test_a_service_with_active_callbacks_cannot_be_removed(
     assert refused.value.code == "service-in-use"
     async with configured_db.transaction() as session:
         names = [s.name for s in await repository.active_services(session)]
-    assert names == ["support", "anytime", "returning"]
+    assert names == ["support", "anytime", "returning", "web", "preview"]

@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from tests.support import TEST_CONFIG
 
+from ringback.agents.service import set_password
 from ringback.apikeys.service import create_key
 from ringback.app import create_app
 from ringback.config.loader import parse_config
@@ -30,6 +32,10 @@ KEYS: dict[str, tuple[list[str], int | None]] = {
     "support-only": (["support"], None),
     "tight": (["*"], 3),
 }
+
+
+AGENTS = ("ada", "bob", "sue")
+PASSWORD = "correct horse battery"
 
 
 def free_port() -> int:
@@ -61,6 +67,8 @@ def prepare(database_url: str) -> dict[str, str]:
             await apply_config(
                 session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now
             )
+            for login in AGENTS:
+                await set_password(session, login=login, password=PASSWORD, now=now)
             for name, (services, limit) in KEYS.items():
                 issued = await create_key(
                     session, name=name, services=services, now=now, rate_limit_per_minute=limit
@@ -73,11 +81,13 @@ def prepare(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings, app: FastAPI | None = None) -> Iterator[str]:
     """Run the app under uvicorn in a thread until the block ends."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            app or create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -76,8 +76,10 @@ def test_authentication_and_scope(server: RunningServer) -> None:
         made = create(full).json()
         assert sorted(s["name"] for s in full.get("/api/v1/services").json()) == [
             "anytime",
+            "preview",
             "returning",
             "support",
+            "web",
         ]
     with server.client("support-only") as scoped:
         problem(scoped.get(f"/api/v1/callbacks/{made['id']}"), 404, "callback-not-found")

@@ -6,15 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
-from ringback.db import Base, new_id
-
-
-def _enum(kind: type[Any]) -> Enum:
-    return Enum(kind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from ringback.db import Base, enum_column, new_id
 
 
 class Callback(Base):
@@ -26,9 +22,9 @@ class Callback(Base):
     phone: Mapped[str] = mapped_column(String(20))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_time_zone: Mapped[str | None] = mapped_column(String(64))
-    type: Mapped[CallbackType] = mapped_column(_enum(CallbackType))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    state: Mapped[CallbackState] = mapped_column(_enum(CallbackState))
+    type: Mapped[CallbackType] = mapped_column(enum_column(CallbackType))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    state: Mapped[CallbackState] = mapped_column(enum_column(CallbackState))
     desired_time: Mapped[datetime]
     # When a scheduled callback becomes due; NULL once it is due (only waiting rows are indexed).
     due_at: Mapped[datetime | None]
@@ -36,6 +32,12 @@ class Callback(Base):
     queued_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_result: Mapped[str | None] = mapped_column(String(32))  # of the latest dial
+    contacted_at: Mapped[datetime | None]  # the customer answered at least once
+    # A personal callback waits for this agent until reserved_until, then for anyone.
+    reserved_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    reserved_until: Mapped[datetime | None]
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     data: Mapped[dict[str, Any]]
     instructions: Mapped[str | None] = mapped_column(Text)
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
@@ -69,9 +71,9 @@ class CallbackHistory(Base):
     callback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callbacks.id"), index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
-    event: Mapped[CallbackEvent] = mapped_column(_enum(CallbackEvent))
-    from_state: Mapped[CallbackState | None] = mapped_column(_enum(CallbackState))
-    to_state: Mapped[CallbackState] = mapped_column(_enum(CallbackState))
+    event: Mapped[CallbackEvent] = mapped_column(enum_column(CallbackEvent))
+    from_state: Mapped[CallbackState | None] = mapped_column(enum_column(CallbackState))
+    to_state: Mapped[CallbackState] = mapped_column(enum_column(CallbackState))
     reason: Mapped[str | None] = mapped_column(Text)
 
 

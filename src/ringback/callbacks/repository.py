@@ -124,6 +124,19 @@ async def due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[C
     ).all()
 
 
+async def queued_for_routing(session: AsyncSession, *, limit: int) -> Sequence[Callback]:
+    """The head of every queue, locked; rows another routing engine holds are skipped."""
+    return (
+        await session.scalars(
+            select(Callback)
+            .where(Callback.state == CallbackState.QUEUED)
+            .order_by(Callback.priority.desc(), Callback.queued_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+
+
 async def next_due_at(session: AsyncSession) -> datetime | None:
     """The earliest due time of any waiting callback (read from the due-time index)."""
     return await session.scalar(

@@ -29,6 +29,7 @@ from ringback.callbacks.timing import Plan, plan_at, plan_callback
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
+from ringback.contacts.service import contact_for_phone
 from ringback.db import lock_key, new_id
 from ringback.errors import RingbackError, conflict, invalid, not_found
 
@@ -138,7 +139,11 @@ async def create_callback(
         created_at=now,
         updated_at=now,
     )
-    await _book(session, callback, service, plan)
+    contact = await contact_for_phone(
+        session, phone=phone, name=request.name, now=now, region=settings.default_region
+    )
+    callback.contact_id = contact.id
+    await book(session, callback, service, plan)
     session.add(callback)
     _record(
         session,
@@ -243,7 +248,7 @@ async def reschedule_callback(
     )
     plan = plan_at(service.config, rules, desired_time, now)
     await _release(session, callback)
-    await _book(session, callback, service, plan)
+    await book(session, callback, service, plan)
     callback.desired_time = plan.desired_time
     callback.due_at = plan.due_at
     callback.queued_at = None
@@ -343,12 +348,18 @@ async def _cancel(
     reason: str | None,
 ) -> None:
     step = transition(callback.id, callback.state, CallbackEvent.CANCEL)
+    if callback.state is CallbackState.OFFERED:
+        # Imported here: interactions build on callbacks, and this is the one way back.
+        from ringback.interactions.offers import withdraw
+
+        await withdraw(session, callback=callback, now=now)
     await _release(session, callback)
     callback.due_at = None
     _apply(session, callback, step, actor=actor, now=now, reason=reason)
 
 
-async def _book(session: AsyncSession, callback: Callback, service: Service, plan: Plan) -> None:
+async def book(session: AsyncSession, callback: Callback, service: Service, plan: Plan) -> None:
+    """Hold a place in the plan's slot (if it has one), or refuse with slot-full."""
     if plan.slot is None:
         callback.slot_start = None
         return
@@ -429,3 +440,17 @@ def _record(
 def _fingerprint(request: CallbackCreate) -> str:
     body = json.dumps(request.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def change_state(
+    session: AsyncSession,
+    callback: Callback,
+    event: CallbackEvent,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Apply one transition of the callback machine, with its history row and outbox event."""
+    step = transition(callback.id, callback.state, event)
+    _apply(session, callback, step, actor=actor, now=now, reason=reason)

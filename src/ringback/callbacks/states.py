@@ -48,6 +48,7 @@ class CallbackEvent(StrEnum):
     ACCEPT = "accept"
     DIAL = "dial"
     CONNECT = "connect"
+    NO_CONTACT = "no_contact"  # a dial that did not reach the customer; the agent still holds it
     RETRY = "retry"
     COMPLETE = "complete"
     FAIL = "fail"
@@ -71,9 +72,12 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
     (S.ACCEPTED, E.DIAL): S.DIALING,
     (S.ACCEPTED, E.RESCHEDULE): S.SCHEDULED,
     (S.ACCEPTED, E.COMPLETE): S.COMPLETED,
+    (S.ACCEPTED, E.RETRY): S.SCHEDULED,
+    (S.ACCEPTED, E.FAIL): S.FAILED,
     (S.DIALING, E.CONNECT): S.CONNECTED,
-    (S.DIALING, E.RETRY): S.SCHEDULED,
+    (S.DIALING, E.NO_CONTACT): S.ACCEPTED,
     (S.DIALING, E.FAIL): S.FAILED,
+    (S.CONNECTED, E.DIAL): S.DIALING,
     (S.CONNECTED, E.COMPLETE): S.COMPLETED,
     (S.CONNECTED, E.RESCHEDULE): S.SCHEDULED,
 }

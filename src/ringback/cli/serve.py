@@ -10,6 +10,8 @@ import uvicorn
 from sqlalchemy import create_engine
 
 from ringback import migrations
+from ringback.agents import repository as agent_repository
+from ringback.agents.service import set_password
 from ringback.apikeys import service as apikeys
 from ringback.app import create_app
 from ringback.cli.common import DEFAULT_DB, DbOption, configure_logging, fail, run, unit_of_work
@@ -18,7 +20,9 @@ from ringback.config.loader import load_config
 from ringback.config.service import apply_config
 from ringback.db import sync_url
 from ringback.demo import demo_config_path
-from ringback.demo.callbacks import DEMO_KEY_NAME, seed_callbacks
+from ringback.demo.callbacks import DEMO_KEY_NAME, DEMO_PASSWORD, seed_callbacks
+from ringback.demo.simulator import simulate_customers
+from ringback.runtime import Runtime
 from ringback.settings import Settings
 
 HostOption = Annotated[
@@ -58,27 +62,36 @@ def demo(
     migrations.upgrade(db)
     _apply(db, demo_config_path())
 
-    async def work() -> tuple[str, int]:
+    async def work() -> tuple[str, int, list[str]]:
         async with unit_of_work(db) as session:
             now = SystemClock().now()
+            for agent in await agent_repository.all_agents(session):
+                await set_password(session, login=agent.login, password=DEMO_PASSWORD, now=now)
             issued = await apikeys.rotate_or_create_key(
                 session, name=DEMO_KEY_NAME, services=["*"], now=now
             )
         async with unit_of_work(db) as session:
             created = await seed_callbacks(session, now=SystemClock().now())
-        return issued.secret, created
+            logins = [a.login for a in await agent_repository.all_agents(session) if a.active]
+        return issued.secret, created, logins
 
-    secret, created = run(work)
+    secret, created, logins = run(work)
     base = f"http://{host}:{port}"
     typer.echo(
         f"\nRingback demo on {base}  (database {db})\n"
         f"  API docs:     {base}/docs\n"
         f"  API key:      {secret}\n"
-        f"  demo data:    {created} new callbacks on services cards, mortgage-advice, support-fr\n"
+        f"  demo data:    {created} new callbacks; a demo customer asks for more every ~25 s\n"
+        f"  agents:       {', '.join(logins)} (password {DEMO_PASSWORD}); sam is a supervisor\n"
         f"  try:          curl -H 'Authorization: Bearer {secret}' {base}/api/v1/services\n"
     )
     settings = Settings(database_url=db, host=host, port=port)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+    async def customers(runtime: Runtime) -> None:
+        await simulate_customers(runtime.db, runtime.clock)
+
+    app = create_app(settings, extra_loops=[customers])
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 def _apply(db: str, path: Path) -> None:

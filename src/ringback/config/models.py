@@ -55,3 +55,25 @@ class NotReadyReasonRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     position: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class RoutingPointRow(Base):
+    """A routing point: an address calls can be transferred or conferenced to."""
+
+    __tablename__ = "routing_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    description: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class ConfigSectionRow(Base):
+    """A whole configuration section kept as one document (the simulated switch's script)."""
+
+    __tablename__ = "config_sections"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    document: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

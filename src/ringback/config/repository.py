@@ -11,7 +11,14 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringback.config.models import DispositionCodeRow, NotReadyReasonRow, QueueRow, ServiceRow
+from ringback.config.models import (
+    ConfigSectionRow,
+    DispositionCodeRow,
+    NotReadyReasonRow,
+    QueueRow,
+    RoutingPointRow,
+    ServiceRow,
+)
 from ringback.config.schema import ServiceConfig
 
 
@@ -92,3 +99,15 @@ async def all_not_ready_reasons(session: AsyncSession) -> Sequence[NotReadyReaso
     return (
         await session.scalars(select(NotReadyReasonRow).order_by(NotReadyReasonRow.position))
     ).all()
+
+
+async def all_routing_points(session: AsyncSession) -> Sequence[RoutingPointRow]:
+    return (
+        await session.scalars(
+            select(RoutingPointRow).order_by(RoutingPointRow.position, RoutingPointRow.name)
+        )
+    ).all()
+
+
+async def section(session: AsyncSession, name: str) -> ConfigSectionRow | None:
+    return await session.get(ConfigSectionRow, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -19,7 +19,9 @@ from pydantic import (
 )
 
 from ringback.callbacks.states import CallbackType
+from ringback.responses.rendering import template_problems
 from ringback.scheduling.hours import WEEKDAYS, OfficeHours, OpenPeriod, check_periods
+from ringback.telephony.sim.script import SimulatorScript
 
 Name = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", strip_whitespace=True)
@@ -134,6 +136,27 @@ class ServiceConfig(Strict):
     disposition_required: bool = False
     dispositions: list[str] = Field(default_factory=list)
     average_handle_seconds: int = Field(default=300, ge=1)
+    # Routing and the agent side.
+    channel: Literal["voice", "webcallback"] = "voice"
+    priority_aging_per_minute: float = Field(default=1.0, ge=0)
+    offer_timeout_seconds: int = Field(default=30, ge=5, le=600)
+    reject_cooldown_seconds: int = Field(default=300, ge=0)
+    timeout_sets_not_ready: bool = True
+    after_call_work_seconds: int = Field(default=30, ge=0, le=3600)
+    after_call_work_then: Literal["ready", "not_ready"] = "ready"
+    calling_window: str = "08:00-21:00"
+    personal_callback_fallback_minutes: int = Field(default=15, ge=0)
+
+    @field_validator("calling_window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        OpenPeriod.parse(value)
+        return value
+
+    @property
+    def customer_window(self) -> OpenPeriod:
+        """When customers may be called, in their own local time."""
+        return OpenPeriod.parse(self.calling_window)
 
     @field_validator("time_zone")
     @classmethod
@@ -186,9 +209,59 @@ class DispositionConfig(Strict):
     children: list[DispositionConfig] = Field(default_factory=list)
 
 
+AgentRole = Literal["agent", "supervisor", "admin"]
+
+
+def _agent_role() -> list[AgentRole]:
+    return ["agent"]
+
+
+class AgentConfig(Strict):
+    """An agent; its password is set with ``ringback agents passwd``, or given as an argon2 hash."""
+
+    login: Name
+    name: str
+    place: str = Field(pattern=r"^[0-9A-Za-z._-]{1,32}$", description="Phone extension")
+    roles: list[AgentRole] = Field(default_factory=_agent_role, min_length=1)
+    skills: list[str] = Field(default_factory=list)
+    password_hash: str | None = Field(default=None, pattern=r"^\$argon2")
+
+
+class RoutingPointConfig(Strict):
+    name: Name
+    description: str = ""
+
+
 class NotReadyReasonConfig(Strict):
     code: Name
     label: str
+
+
+class ResponseConfig(Strict):
+    """A standard response: a prewritten text agents pick from a categorised library."""
+
+    code: Name
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    text: str = Field(min_length=1, max_length=20_000)
+    services: list[Name] = Field(
+        default_factory=list, description="Offered only on these services; empty: on all."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _valid_template(cls, value: str) -> str:
+        problems = template_problems(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("services")
+    @classmethod
+    def _distinct_services(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a service is listed twice")
+        return value
 
 
 class RingbackConfig(Strict):
@@ -198,9 +271,18 @@ class RingbackConfig(Strict):
     services: list[ServiceConfig] = Field(default_factory=list)
     dispositions: list[DispositionConfig] = Field(default_factory=list)
     not_ready_reasons: list[NotReadyReasonConfig] = Field(default_factory=list)
+    agents: list[AgentConfig] = Field(default_factory=list)
+    routing_points: list[RoutingPointConfig] = Field(default_factory=list)
+    simulated_switch: SimulatorScript | None = Field(
+        default=None, description="How simulated customers and targets behave (the default switch)."
+    )
+    responses: list[ResponseConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Self:
+        _unique("agents", [a.login for a in self.agents])
+        _unique("agents (place)", [a.place for a in self.agents])
+        _unique("routing_points", [r.name for r in self.routing_points])
         _unique("queues", [q.name for q in self.queues])
         _unique("services", [s.name for s in self.services])
         _unique("not_ready_reasons", [r.code for r in self.not_ready_reasons])
@@ -219,7 +301,18 @@ class RingbackConfig(Strict):
                         f"services[{index}] ({service.name}).dispositions: "
                         f"no top-level disposition code {code!r}"
                     )
+        _check_responses(self.responses, {s.name for s in self.services})
         return self
+
+
+def _check_responses(responses: list[ResponseConfig], services: set[str]) -> None:
+    _unique("responses", [r.code for r in responses])
+    for index, response in enumerate(responses):
+        for name in response.services:
+            if name not in services:
+                raise ValueError(
+                    f"responses[{index}] ({response.code}).services: no service named {name!r}"
+                )
 
 
 def _codes(node: DispositionConfig) -> list[str]:

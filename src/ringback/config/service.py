@@ -5,20 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ringback.agents import service as agents
 from ringback.callbacks import repository as callback_repository
 from ringback.config import repository
-from ringback.config.models import DispositionCodeRow, NotReadyReasonRow, QueueRow, ServiceRow
+from ringback.config.models import (
+    ConfigSectionRow,
+    DispositionCodeRow,
+    NotReadyReasonRow,
+    QueueRow,
+    RoutingPointRow,
+    ServiceRow,
+)
 from ringback.config.schema import (
     DispositionConfig,
     NotReadyReasonConfig,
     QueueConfig,
     RingbackConfig,
+    RoutingPointConfig,
     ServiceConfig,
 )
 from ringback.errors import conflict
+from ringback.responses import service as responses
+from ringback.telephony.sim.script import SimulatorScript
 
 
 async def apply_config(session: AsyncSession, *, config: RingbackConfig, now: datetime) -> None:
@@ -27,6 +39,10 @@ async def apply_config(session: AsyncSession, *, config: RingbackConfig, now: da
     await _apply_services(session, config.services, queue_ids, now)
     await _apply_dispositions(session, config.dispositions)
     await _apply_reasons(session, config.not_ready_reasons)
+    await responses.apply_responses(session, responses=config.responses, now=now)
+    await agents.apply_agents(session, agents=config.agents, now=now)
+    await _apply_routing_points(session, config.routing_points)
+    await _apply_section(session, "simulated_switch", config.simulated_switch, now)
 
 
 async def export_config(session: AsyncSession) -> RingbackConfig:
@@ -47,7 +63,42 @@ async def export_config(session: AsyncSession) -> RingbackConfig:
         services=services,
         dispositions=_tree(rows, None),
         not_ready_reasons=reasons,
+        responses=await responses.export_responses(session),
+        agents=await agents.export_agents(session),
+        routing_points=[
+            RoutingPointConfig(name=p.name, description=p.description)
+            for p in await repository.all_routing_points(session)
+            if p.active
+        ],
+        simulated_switch=await simulator_script(session),
     )
+
+
+async def simulator_script(session: AsyncSession) -> SimulatorScript | None:
+    """The stored script of the simulated switch, if the configuration has one."""
+    row = await repository.section(session, "simulated_switch")
+    return SimulatorScript.model_validate(row.document) if row and row.document else None
+
+
+async def _apply_section(
+    session: AsyncSession, name: str, section: BaseModel | None, now: datetime
+) -> None:
+    document = section.model_dump(mode="json") if section is not None else {}
+    row = await repository.section(session, name)
+    if row is None:
+        session.add(ConfigSectionRow(name=name, document=document, updated_at=now))
+    elif row.document != document:
+        row.document, row.updated_at = document, now
+
+
+async def _apply_routing_points(session: AsyncSession, points: list[RoutingPointConfig]) -> None:
+    stored = {row.name: row for row in await repository.all_routing_points(session)}
+    for row in stored.values():
+        row.active = False
+    for position, point in enumerate(points):
+        row = stored.get(point.name) or RoutingPointRow(name=point.name)
+        row.description, row.position, row.active = point.description, position, True
+        session.add(row)
 
 
 async def _apply_queues(

@@ -16,6 +16,7 @@ from ringback.errors import RingbackError
 from ringback.scheduling.slots import slots_between
 
 DEMO_KEY_NAME = "demo"
+DEMO_PASSWORD = "ringback-demo"  # noqa: S105 - printed at start-up; demo databases only
 DEMO_CALLER = service.Caller(actor="demo")
 
 CUSTOMERS = [

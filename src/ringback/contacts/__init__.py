@@ -1,0 +1,1 @@
+"""The contact directory: people with several numbers and addresses, and their history."""

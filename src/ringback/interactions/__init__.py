@@ -1,0 +1,1 @@
+"""Interactions: an agent's unit of work on one callback, from notification to Mark Done."""

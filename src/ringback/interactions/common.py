@@ -1,0 +1,101 @@
+"""What every interaction use case shares: loading with access checks, transitions, history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.agents.models import Agent
+from ringback.callbacks import repository as callback_repository
+from ringback.callbacks.models import Callback
+from ringback.config import repository as config_repository
+from ringback.config.repository import Service
+from ringback.errors import RingbackError, not_found
+from ringback.interactions import repository
+from ringback.interactions.models import Interaction, InteractionHistory
+from ringback.interactions.schemas import interaction_read
+from ringback.interactions.states import InteractionEvent, next_state
+from ringback.realtime.stream import publish
+
+
+@dataclass
+class Handling:
+    """An interaction with its callback and service, loaded for a use case."""
+
+    interaction: Interaction
+    callback: Callback
+    service: Service
+
+
+def is_supervisor(agent: Agent) -> bool:
+    return bool({"supervisor", "admin"} & set(agent.roles))
+
+
+async def load(
+    session: AsyncSession, interaction_id: uuid.UUID, *, agent: Agent | None, write: bool = True
+) -> Handling:
+    """The interaction, locked for change; agents act on their own only (supervisors may read)."""
+    interaction = await repository.get(session, interaction_id, for_update=write)
+    if interaction is None:
+        raise not_found("interaction-not-found", f"there is no interaction {interaction_id}")
+    if (
+        agent is not None
+        and interaction.agent_id != agent.id
+        and (write or not is_supervisor(agent))
+    ):
+        raise RingbackError(
+            "not-your-interaction", "this interaction belongs to another agent", status=403
+        )
+    return await with_context(session, interaction, lock_callback=write)
+
+
+async def with_context(
+    session: AsyncSession, interaction: Interaction, *, lock_callback: bool = True
+) -> Handling:
+    callback = await callback_repository.get(
+        session, interaction.callback_id, for_update=lock_callback
+    )
+    assert callback is not None
+    service = await config_repository.service_by_id(session, callback.service_id)
+    return Handling(interaction, callback, service)
+
+
+def step(handling: Handling, event: InteractionEvent, *, now: datetime) -> None:
+    interaction = handling.interaction
+    interaction.state = next_state(interaction.id, interaction.state, event)
+    interaction.updated_at = now
+
+
+def note(
+    session: AsyncSession,
+    handling: Handling,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """Append to the case history."""
+    session.add(
+        InteractionHistory(
+            interaction_id=handling.interaction.id, at=now, actor=actor, kind=kind, detail=detail
+        )
+    )
+
+
+def announce(
+    session: AsyncSession, handling: Handling, *, now: datetime, topic: str = "interaction.updated"
+) -> None:
+    """Push the interaction as it now is to its agent's screens (and supervisors')."""
+    view = interaction_read(handling.interaction, handling.callback, handling.service)
+    publish(
+        session,
+        agent_id=handling.interaction.agent_id,
+        topic=topic,
+        payload=view.model_dump(mode="json"),
+        now=now,
+    )

@@ -1,0 +1,192 @@
+"""Offering a callback to an agent, and the answers: Accept, Reject, or no answer in time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.agents import repository as agent_repository
+from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus, AgentStatus
+from ringback.agents.service import change_status
+from ringback.callbacks.models import Callback
+from ringback.callbacks.service import change_state
+from ringback.callbacks.states import CallbackEvent, CallbackType
+from ringback.config.repository import Service
+from ringback.db import new_id
+from ringback.errors import RingbackError
+from ringback.interactions import repository
+from ringback.interactions.common import Handling, announce, load, note, step, with_context
+from ringback.interactions.models import Interaction
+from ringback.interactions.states import InteractionEvent, InteractionState
+
+
+def preview_fields(callback: Callback, service: Service) -> dict[str, Any]:
+    """The fields the service's administrator chose to show before the agent accepts."""
+    available: dict[str, Any] = {
+        "name": callback.customer_name,
+        "phone": callback.phone,
+        "type": str(callback.type),
+        "desired_time": callback.desired_time.isoformat(),
+        "instructions": callback.instructions,
+        "service": service.config.display_name or service.name,
+        "channel": str(callback.channel),
+    }
+    available |= {f"data.{key}": value for key, value in callback.data.items()}
+    fields = (
+        service.config.preview.fields
+        if service.config.preview.enabled
+        else ["name", "phone", "type"]
+    )
+    return {field: available.get(field) for field in fields}
+
+
+async def offer(
+    session: AsyncSession,
+    *,
+    callback: Callback,
+    service: Service,
+    agent: Agent,
+    status: AgentChannelStatus,
+    now: datetime,
+) -> Handling:
+    """Put a queued callback in front of a free agent, with a countdown."""
+    interaction = Interaction(
+        id=new_id(),
+        callback_id=callback.id,
+        agent_id=agent.id,
+        channel=AgentChannel(service.config.channel),
+        state=InteractionState.OFFERED,
+        preview=preview_fields(callback, service),
+        offered_at=now,
+        offer_expires_at=now + timedelta(seconds=service.config.offer_timeout_seconds),
+        parties={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(interaction)
+    await session.flush()  # the agent's row points at it
+    status.offered = interaction.id
+    change_state(
+        session,
+        callback,
+        CallbackEvent.OFFER,
+        actor="routing",
+        now=now,
+        reason=f"offered to {agent.login}",
+    )
+    handling = Handling(interaction, callback, service)
+    note(session, handling, "offered", actor="routing", now=now, agent=agent.login)
+    announce(session, handling, now=now, topic="interaction.offered")
+    return handling
+
+
+async def accept(
+    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, now: datetime
+) -> Handling:
+    handling = await load(session, interaction_id, agent=agent)
+    step(handling, InteractionEvent.ACCEPT, now=now)
+    interaction = handling.interaction
+    interaction.accepted_at, interaction.offer_expires_at = now, None
+    status = await _status(session, interaction)
+    status.offered, status.busy_with = None, interaction.id
+    change_state(session, handling.callback, CallbackEvent.ACCEPT, actor=agent.login, now=now)
+    note(session, handling, "accepted", actor=agent.login, now=now)
+    if dials_on_accept(handling):
+        from ringback.interactions.calls import dial  # accept then dial is one unit of work
+
+        try:
+            await dial(session, handling, agent=agent, now=now)
+        except RingbackError as refused:
+            if refused.code != "outside-calling-window":
+                raise
+            # The window closed since the offer: the agent keeps it and may reschedule it.
+            note(session, handling, "not_dialled", actor="routing", now=now, reason=refused.detail)
+    announce(session, handling, now=now)
+    return handling
+
+
+def dials_on_accept(handling: Handling) -> bool:
+    """Voice callbacks are dialled at once; previewed and web callbacks wait for Call."""
+    config = handling.service.config
+    previewed = config.preview.enabled and handling.callback.type is CallbackType.DELAYED
+    return config.channel == "voice" and not previewed
+
+
+async def reject(
+    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, now: datetime
+) -> Handling:
+    handling = await load(session, interaction_id, agent=agent)
+    await _give_back(
+        session, handling, InteractionEvent.REJECT, actor=agent.login, now=now, reason="rejected"
+    )
+    return handling
+
+
+async def time_out_offers(session: AsyncSession, *, now: datetime, limit: int = 200) -> int:
+    """Offers nobody answered go back to routing; the agent may be set Not Ready."""
+    expired = await repository.expired_offers(session, now, limit)
+    for interaction in expired:
+        handling = await with_context(session, interaction)
+        status = await _give_back(
+            session,
+            handling,
+            InteractionEvent.TIME_OUT,
+            actor="routing",
+            now=now,
+            reason="no answer in time",
+        )
+        if handling.service.config.timeout_sets_not_ready and status.status is AgentStatus.READY:
+            agent = await agent_repository.by_id(session, interaction.agent_id)
+            assert agent is not None
+            change_status(
+                session, agent, status, AgentStatus.NOT_READY, now=now, reason="missed-offer"
+            )
+    return len(expired)
+
+
+async def withdraw(session: AsyncSession, *, callback: Callback, now: datetime) -> None:
+    """The customer cancelled while the callback was on an agent's screen: take it away."""
+    interaction = await repository.open_offer_for_callback(session, callback.id)
+    if interaction is None:
+        return
+    handling = await with_context(session, interaction, lock_callback=False)
+    step(handling, InteractionEvent.WITHDRAW, now=now)
+    interaction.offer_expires_at, interaction.ended_at = None, now
+    status = await _status(session, interaction)
+    status.offered = None
+    note(session, handling, "withdrawn", actor="customer", now=now)
+    announce(session, handling, now=now)
+
+
+async def _give_back(
+    session: AsyncSession,
+    handling: Handling,
+    event: InteractionEvent,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str,
+) -> AgentChannelStatus:
+    step(handling, event, now=now)
+    interaction = handling.interaction
+    interaction.offer_expires_at, interaction.ended_at = None, now
+    status = await _status(session, interaction)
+    status.offered = None
+    # Back in the queue, in its old place: queued_at is unchanged.
+    change_state(
+        session, handling.callback, CallbackEvent.REJECT, actor=actor, now=now, reason=reason
+    )
+    note(session, handling, str(event), actor=actor, now=now)
+    announce(session, handling, now=now)
+    return status
+
+
+async def _status(session: AsyncSession, interaction: Interaction) -> AgentChannelStatus:
+    status = await agent_repository.channel_status(
+        session, interaction.agent_id, interaction.channel, for_update=True
+    )
+    assert status is not None
+    return status

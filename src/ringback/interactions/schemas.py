@@ -1,0 +1,153 @@
+"""Shapes of interactions in the Workspace API and its event stream."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ringback.callbacks.models import Callback
+from ringback.callbacks.schemas import CallbackRead, callback_read
+from ringback.config.repository import Service
+from ringback.interactions.models import Interaction
+from ringback.interactions.states import (
+    Action,
+    ConsultationAction,
+    InteractionState,
+    allowed_actions,
+)
+
+
+class ConsultationRead(BaseModel):
+    id: str
+    target: str
+    state: str
+    actions: list[ConsultationAction]
+
+
+class InteractionRead(BaseModel):
+    id: uuid.UUID
+    state: InteractionState
+    channel: str
+    agent_id: int
+    callback: CallbackRead
+    preview: dict[str, Any] = Field(description="The fields the service shows before Accept.")
+    offer_expires_at: datetime | None
+    on_offer_timeout: str | None = Field(description="What happens if the offer is left alone.")
+    accepted_at: datetime | None
+    ended_at: datetime | None
+    call_id: str | None
+    last_result: str | None
+    parties: dict[str, str]
+    consultation: ConsultationRead | None
+    disposition: str | None
+    disposition_required: bool
+    actions: list[Action] = Field(description="What the agent may do now.")
+    created_at: datetime
+    updated_at: datetime
+
+
+def interaction_read(
+    interaction: Interaction, callback: Callback, service: Service
+) -> InteractionRead:
+    consultation = None
+    if interaction.consultation_id and interaction.consultation_target:
+        state = interaction.consultation_state or "ringing"
+        finishing = [ConsultationAction.END]
+        if state == "connected":
+            finishing += [
+                ConsultationAction.COMPLETE_TRANSFER,
+                ConsultationAction.COMPLETE_CONFERENCE,
+            ]
+        consultation = ConsultationRead(
+            id=interaction.consultation_id,
+            target=interaction.consultation_target,
+            state=state,
+            actions=finishing,
+        )
+    actions = allowed_actions(interaction.state)
+    if consultation is not None:
+        actions = [
+            a
+            for a in actions
+            if a not in (Action.START_CONSULTATION, Action.TRANSFER, Action.CONFERENCE)
+        ]
+    timeout = None
+    if interaction.state is InteractionState.OFFERED:
+        timeout = (
+            "returned to the queue, and your status becomes Not Ready"
+            if service.config.timeout_sets_not_ready
+            else "returned to the queue"
+        )
+    return InteractionRead(
+        id=interaction.id,
+        state=interaction.state,
+        channel=interaction.channel,
+        agent_id=interaction.agent_id,
+        callback=callback_read(callback, service),
+        preview=interaction.preview,
+        offer_expires_at=interaction.offer_expires_at,
+        on_offer_timeout=timeout,
+        accepted_at=interaction.accepted_at,
+        ended_at=interaction.ended_at,
+        call_id=interaction.call_id,
+        last_result=interaction.last_result,
+        parties=interaction.parties,
+        consultation=consultation,
+        disposition=interaction.disposition,
+        disposition_required=service.config.disposition_required,
+        actions=actions,
+        created_at=interaction.created_at,
+        updated_at=interaction.updated_at,
+    )
+
+
+class HistoryRead(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict[str, Any]
+
+
+class TargetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(
+        description="agent:<login>, queue:<name>, routing-point:<name>, contact:<id> or a number",
+        examples=["agent:maria", "+12125550199"],
+    )
+
+
+class DtmfBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    digits: str = Field(pattern=r"^[0-9*#A-D]{1,32}$")
+
+
+class RescheduleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    desired_time: AwareDatetime
+    personal: bool = Field(default=False, description="Keep it for me (falls back to the queue).")
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class DispositionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=63)
+
+
+class EmailBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(max_length=320)
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20000)

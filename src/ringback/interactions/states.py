@@ -1,0 +1,154 @@
+"""The interaction state machine and which agent actions each state allows, as data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import structlog
+
+from ringback.errors import RingbackError
+
+log = structlog.get_logger(__name__)
+
+
+class InteractionState(StrEnum):
+    OFFERED = "offered"  # the notification is on the agent's screen
+    PREVIEW = "preview"  # accepted; the agent reads the callback before calling
+    DIALING = "dialing"
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    ON_HOLD = "on_hold"
+    READY_TO_CALL = "ready_to_call"  # the call ended (either side); the agent may call again
+    TRANSFERRED = "transferred"  # the customer went to someone else; only wrap-up is left
+    DONE = "done"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+    WITHDRAWN = "withdrawn"  # the callback was cancelled while it was offered
+
+
+class InteractionEvent(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    TIME_OUT = "time_out"
+    WITHDRAW = "withdraw"
+    DIAL = "dial"
+    RING = "ring"
+    CONNECT = "connect"
+    HOLD = "hold"
+    RETRIEVE = "retrieve"
+    CALL_ENDED = "call_ended"
+    TRANSFER_AWAY = "transfer_away"
+    MARK_DONE = "mark_done"
+
+
+S, E = InteractionState, InteractionEvent
+
+TRANSITIONS: dict[tuple[InteractionState, InteractionEvent], InteractionState] = {
+    (S.OFFERED, E.ACCEPT): S.PREVIEW,
+    (S.OFFERED, E.REJECT): S.REJECTED,
+    (S.OFFERED, E.TIME_OUT): S.TIMED_OUT,
+    (S.OFFERED, E.WITHDRAW): S.WITHDRAWN,
+    (S.PREVIEW, E.DIAL): S.DIALING,
+    (S.PREVIEW, E.MARK_DONE): S.DONE,
+    (S.DIALING, E.RING): S.RINGING,
+    (S.DIALING, E.CONNECT): S.CONNECTED,
+    (S.DIALING, E.CALL_ENDED): S.READY_TO_CALL,
+    (S.RINGING, E.CONNECT): S.CONNECTED,
+    (S.RINGING, E.CALL_ENDED): S.READY_TO_CALL,
+    (S.CONNECTED, E.HOLD): S.ON_HOLD,
+    (S.CONNECTED, E.CALL_ENDED): S.READY_TO_CALL,
+    (S.CONNECTED, E.TRANSFER_AWAY): S.TRANSFERRED,
+    (S.ON_HOLD, E.RETRIEVE): S.CONNECTED,
+    (S.ON_HOLD, E.CALL_ENDED): S.READY_TO_CALL,
+    (S.ON_HOLD, E.TRANSFER_AWAY): S.TRANSFERRED,
+    (S.READY_TO_CALL, E.DIAL): S.DIALING,
+    (S.READY_TO_CALL, E.MARK_DONE): S.DONE,
+    (S.TRANSFERRED, E.MARK_DONE): S.DONE,
+}
+
+# The agent holds the interaction in these states (its channel shows Busy).
+HANDLING_STATES = frozenset(
+    {S.PREVIEW, S.DIALING, S.RINGING, S.CONNECTED, S.ON_HOLD, S.READY_TO_CALL, S.TRANSFERRED}
+)
+ON_CALL_STATES = frozenset({S.DIALING, S.RINGING, S.CONNECTED, S.ON_HOLD})
+FINAL_STATES = frozenset({S.DONE, S.REJECTED, S.TIMED_OUT, S.WITHDRAWN})
+
+
+class Action(StrEnum):
+    """What an agent can ask for; the desktop shows exactly the ones allowed now."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CALL = "call"
+    END_CALL = "end_call"
+    HOLD = "hold"
+    RESUME = "resume"
+    TRANSFER = "transfer"
+    CONFERENCE = "conference"
+    SEND_DTMF = "send_dtmf"
+    START_CONSULTATION = "start_consultation"
+    RESCHEDULE = "reschedule"
+    EMAIL = "email"
+    NOTE = "note"
+    DISPOSITION = "disposition"
+    MARK_DONE = "mark_done"
+
+
+ACTIONS: dict[Action, frozenset[InteractionState]] = {
+    Action.ACCEPT: frozenset({S.OFFERED}),
+    Action.REJECT: frozenset({S.OFFERED}),
+    Action.CALL: frozenset({S.PREVIEW, S.READY_TO_CALL}),
+    Action.END_CALL: ON_CALL_STATES,
+    Action.HOLD: frozenset({S.CONNECTED}),
+    Action.RESUME: frozenset({S.ON_HOLD}),
+    Action.TRANSFER: frozenset({S.CONNECTED, S.ON_HOLD}),
+    Action.CONFERENCE: frozenset({S.CONNECTED}),
+    Action.SEND_DTMF: frozenset({S.CONNECTED}),
+    Action.START_CONSULTATION: frozenset({S.CONNECTED}),
+    Action.RESCHEDULE: frozenset({S.PREVIEW, S.CONNECTED, S.ON_HOLD, S.READY_TO_CALL}),
+    Action.EMAIL: HANDLING_STATES | {S.DONE},
+    Action.NOTE: HANDLING_STATES | {S.DONE},
+    Action.DISPOSITION: HANDLING_STATES | {S.DONE},
+    Action.MARK_DONE: frozenset({S.PREVIEW, S.READY_TO_CALL, S.TRANSFERRED}),
+}
+
+
+class ConsultationAction(StrEnum):
+    END = "end_consultation"
+    COMPLETE_TRANSFER = "complete_transfer"
+    COMPLETE_CONFERENCE = "complete_conference"
+
+
+class ActionNotAllowed(RingbackError):
+    def __init__(self, action: str, state: InteractionState, hint: str = "") -> None:
+        super().__init__(
+            "action-not-allowed",
+            f"{action.replace('_', ' ')} is not possible while the interaction is {state}"
+            + (f": {hint}" if hint else ""),
+            status=409,
+            action=action,
+            state=str(state),
+        )
+
+
+def allowed_actions(state: InteractionState) -> list[Action]:
+    return [action for action, states in ACTIONS.items() if state in states]
+
+
+def require(action: Action, state: InteractionState) -> None:
+    if state not in ACTIONS[action]:
+        hint = (
+            "end the call first" if action is Action.MARK_DONE and state in ON_CALL_STATES else ""
+        )
+        raise ActionNotAllowed(action, state, hint)
+
+
+def next_state(
+    interaction_id: object, state: InteractionState, event: InteractionEvent
+) -> InteractionState:
+    """The state after ``event``; an event the table does not allow is a 409."""
+    target = TRANSITIONS.get((state, event))
+    if target is None:
+        raise ActionNotAllowed(str(event), state)
+    log.debug(f"interaction {interaction_id}: {state} -[{event}]-> {target}")
+    return target

@@ -1,0 +1,247 @@
+"""What the switch tells us, applied to interactions and callbacks in one transaction each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.agents import repository as agent_repository
+from ringback.agents.models import AgentChannel
+from ringback.callbacks.service import change_state
+from ringback.callbacks.states import CallbackEvent, CallbackState
+from ringback.db import new_id
+from ringback.interactions import repository
+from ringback.interactions.common import Handling, announce, note, step, with_context
+from ringback.interactions.models import Interaction
+from ringback.interactions.states import InteractionEvent, InteractionState
+from ringback.telephony.switch import (
+    CallState,
+    CallStateChanged,
+    ConsultationChanged,
+    ConsultationState,
+    DialCompleted,
+    DialResult,
+    DtmfSent,
+    PartyJoined,
+    PartyLeft,
+    SwitchEvent,
+)
+
+log = structlog.get_logger(__name__)
+SWITCH = "switch"
+
+
+async def apply(session: AsyncSession, event: SwitchEvent, *, now: datetime) -> None:
+    """Apply one switch event; events of calls we do not know (any more) are ignored."""
+    if isinstance(event, ConsultationChanged):
+        interaction = await repository.by_consultation(session, event.consultation_id)
+    else:
+        interaction = await repository.by_call(session, event.call_id)
+    if interaction is None:
+        log.debug(
+            "switch event for an unknown call", call_id=event.call_id, event=type(event).__name__
+        )
+        return
+    handling = await with_context(session, interaction)
+    match event:
+        case CallStateChanged():
+            await _call_state(session, handling, event, now)
+        case DialCompleted():
+            _dial_result(session, handling, event.result, now)
+        case PartyJoined():
+            interaction.parties = {**interaction.parties, event.address: str(event.role)}
+            note(
+                session,
+                handling,
+                "party_joined",
+                actor=SWITCH,
+                now=now,
+                address=event.address,
+                role=str(event.role),
+            )
+        case PartyLeft():
+            interaction.parties = {
+                k: v for k, v in interaction.parties.items() if k != event.address
+            }
+            note(
+                session,
+                handling,
+                "party_left",
+                actor=SWITCH,
+                now=now,
+                address=event.address,
+                cause=event.cause,
+            )
+        case DtmfSent():
+            note(session, handling, "dtmf", actor=SWITCH, now=now, digits=event.digits)
+        case ConsultationChanged():
+            await _consultation(session, handling, event, now)
+    announce(session, handling, now=now)
+
+
+_STATE_EVENTS = {
+    CallState.RINGING: InteractionEvent.RING,
+    CallState.CONNECTED: InteractionEvent.CONNECT,
+    CallState.HELD: InteractionEvent.HOLD,
+}
+
+
+async def _call_state(
+    session: AsyncSession, handling: Handling, event: CallStateChanged, now: datetime
+) -> None:
+    interaction = handling.interaction
+    note(
+        session,
+        handling,
+        "call_state",
+        actor=SWITCH,
+        now=now,
+        state=str(event.state),
+        cause=event.cause,
+    )
+    if event.state is CallState.DIALING:
+        return
+    if event.state is CallState.RELEASED:
+        await _released(session, handling, event.cause, now)
+        return
+    if event.state is CallState.CONNECTED and interaction.state is InteractionState.ON_HOLD:
+        step(handling, InteractionEvent.RETRIEVE, now=now)
+        return
+    if interaction.state is InteractionState.CONNECTED and event.state is CallState.CONNECTED:
+        return  # a conference or a consultation ending leaves the call connected
+    step(handling, _STATE_EVENTS[event.state], now=now)
+
+
+def _dial_result(
+    session: AsyncSession, handling: Handling, result: DialResult, now: datetime
+) -> None:
+    interaction, callback = handling.interaction, handling.callback
+    interaction.last_result = callback.last_result = str(result)
+    note(session, handling, "dial_result", actor=SWITCH, now=now, result=str(result))
+    if callback.state is not CallbackState.DIALING:
+        return
+    if result is DialResult.ANSWERED:
+        callback.contacted_at = callback.contacted_at or now
+        change_state(session, callback, CallbackEvent.CONNECT, actor=SWITCH, now=now)
+    elif result is DialResult.INVALID_NUMBER:
+        change_state(
+            session,
+            callback,
+            CallbackEvent.FAIL,
+            actor=SWITCH,
+            now=now,
+            reason="the number does not exist",
+        )
+    else:
+        change_state(
+            session, callback, CallbackEvent.NO_CONTACT, actor=SWITCH, now=now, reason=str(result)
+        )
+
+
+async def _released(
+    session: AsyncSession, handling: Handling, cause: str | None, now: datetime
+) -> None:
+    interaction = handling.interaction
+    callback = handling.callback
+    if callback.state is CallbackState.DIALING:  # released before any result: count it as failed
+        change_state(
+            session, callback, CallbackEvent.NO_CONTACT, actor=SWITCH, now=now, reason=cause
+        )
+    target = _transfer_target(interaction) if cause == "transfer" else None
+    call_id = interaction.call_id
+    interaction.call_id = None
+    _clear_consultation(interaction)
+    if cause == "transfer":
+        step(handling, InteractionEvent.TRANSFER_AWAY, now=now)
+        if target is not None and target.startswith("place:") and call_id is not None:
+            await session.flush()  # the call id moves to the receiving agent's interaction
+            await _hand_over(session, handling, target.removeprefix("place:"), call_id, now)
+    elif interaction.state in (
+        InteractionState.DIALING,
+        InteractionState.RINGING,
+        InteractionState.CONNECTED,
+        InteractionState.ON_HOLD,
+    ):
+        step(handling, InteractionEvent.CALL_ENDED, now=now)
+
+
+def _transfer_target(interaction: Interaction) -> str | None:
+    if interaction.consultation_target and interaction.consultation_state == "connected":
+        return interaction.consultation_target
+    pending = [
+        address for address, role in interaction.parties.items() if role in ("pending", "target")
+    ]
+    return pending[-1] if pending else None
+
+
+async def _hand_over(
+    session: AsyncSession, handling: Handling, place: str, call_id: str, now: datetime
+) -> None:
+    """The customer was transferred to another agent, who now holds a connected interaction."""
+    receiver = await agent_repository.by_place(session, place)
+    if receiver is None:
+        return
+    status = await agent_repository.channel_status(
+        session, receiver.id, AgentChannel.VOICE, for_update=True
+    )
+    interaction = Interaction(
+        id=new_id(),
+        callback_id=handling.callback.id,
+        agent_id=receiver.id,
+        channel=AgentChannel.VOICE,
+        state=InteractionState.CONNECTED,
+        preview=handling.interaction.preview,
+        offered_at=now,
+        accepted_at=now,
+        call_id=call_id,
+        parties={handling.callback.phone: "customer", f"place:{place}": "agent"},
+        transferred_from=handling.interaction.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(interaction)
+    await session.flush()  # the agent's row points at it
+    if status is not None and status.busy_with is None:
+        status.busy_with = interaction.id
+    received = Handling(interaction, handling.callback, handling.service)
+    note(
+        session,
+        received,
+        "transferred_in",
+        actor=SWITCH,
+        now=now,
+        source=str(handling.interaction.id),
+    )
+    announce(session, received, now=now, topic="interaction.transferred")
+
+
+async def _consultation(
+    session: AsyncSession, handling: Handling, event: ConsultationChanged, now: datetime
+) -> None:
+    interaction = handling.interaction
+    note(
+        session,
+        handling,
+        "consultation",
+        actor=SWITCH,
+        now=now,
+        target=event.target,
+        state=str(event.state),
+    )
+    if event.state in (ConsultationState.RINGING, ConsultationState.CONNECTED):
+        interaction.consultation_state = str(event.state)
+    elif event.state is ConsultationState.CONFERENCED:
+        interaction.parties = {**interaction.parties, event.target: "target"}
+        _clear_consultation(interaction)
+    elif (
+        event.state is not ConsultationState.TRANSFERRED
+    ):  # a transfer ends with the call's release
+        _clear_consultation(interaction)
+
+
+def _clear_consultation(interaction: Interaction) -> None:
+    interaction.consultation_id = None
+    interaction.consultation_target = None
+    interaction.consultation_state = None

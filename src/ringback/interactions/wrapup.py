@@ -1,0 +1,259 @@
+"""Notes, dispositions, rescheduling and Mark Done."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.agents import repository as agent_repository
+from ringback.agents.models import Agent, AgentStatus
+from ringback.agents.service import change_status
+from ringback.callbacks import service as callbacks
+from ringback.callbacks.retry import GiveUp, after_failed_attempt
+from ringback.callbacks.service import change_state
+from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
+from ringback.callbacks.timing import plan_at
+from ringback.config import repository as config_repository
+from ringback.contacts import service as contacts
+from ringback.contacts.models import ContactHistoryKind
+from ringback.email.models import EmailMessage
+from ringback.email.service import compose_email
+from ringback.errors import RingbackError, invalid
+from ringback.interactions.common import Handling, announce, load, note, step
+from ringback.interactions.states import Action, InteractionEvent, require
+from ringback.telephony.switch import DialResult
+
+
+async def add_note(
+    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, text: str, now: datetime
+) -> Handling:
+    handling = await load(session, interaction_id, agent=agent)
+    require(Action.NOTE, handling.interaction.state)
+    note(session, handling, "note", actor=agent.login, now=now, text=text)
+    await _contact_history(session, handling, ContactHistoryKind.NOTE, text, agent, now)
+    announce(session, handling, now=now)
+    return handling
+
+
+async def email_contact(
+    session: AsyncSession,
+    *,
+    interaction_id: uuid.UUID,
+    agent: Agent,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> EmailMessage:
+    """Party Action Menu: start an e-mail to the interaction's contact, at one of its addresses."""
+    handling = await load(session, interaction_id, agent=agent)
+    require(Action.EMAIL, handling.interaction.state)
+    if handling.callback.contact_id is None:
+        raise RingbackError("no-contact", "this callback has no contact to write to", status=409)
+    message = await compose_email(
+        session,
+        contact_id=handling.callback.contact_id,
+        to=to,
+        subject=subject,
+        body=body,
+        agent_login=agent.login,
+        interaction_id=handling.interaction.id,
+        now=now,
+    )
+    note(
+        session,
+        handling,
+        "email",
+        actor=agent.login,
+        now=now,
+        to=message.to_address,
+        subject=subject,
+    )
+    announce(session, handling, now=now)
+    return message
+
+
+async def set_disposition(
+    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, code: str, now: datetime
+) -> Handling:
+    """Qualify the outcome with a code from the service's part of the disposition tree."""
+    handling = await load(session, interaction_id, agent=agent)
+    require(Action.DISPOSITION, handling.interaction.state)
+    rows = [row for row in await config_repository.all_dispositions(session) if row.active]
+    parents = {row.code: row.parent_code for row in rows}
+    if code not in parents:
+        raise invalid("unknown-disposition", f"{code!r} is not a disposition code", field="code")
+    allowed_roots = handling.service.config.dispositions
+    root = code
+    while parents.get(root):
+        root = parents[root] or root
+    if allowed_roots and root not in allowed_roots:
+        raise invalid(
+            "disposition-not-for-service",
+            f"{code!r} is not one of service {handling.service.name}'s dispositions",
+            field="code",
+        )
+    handling.interaction.disposition = code
+    handling.interaction.updated_at = now
+    note(session, handling, "disposition", actor=agent.login, now=now, code=code)
+    await _contact_history(session, handling, ContactHistoryKind.DISPOSITION, code, agent, now)
+    announce(session, handling, now=now)
+    return handling
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    interaction_id: uuid.UUID,
+    agent: Agent,
+    desired_time: datetime,
+    personal: bool,
+    now: datetime,
+) -> Handling:
+    """Schedule a Callback: a new attempt at another time, optionally kept for this agent."""
+    handling = await load(session, interaction_id, agent=agent)
+    require(Action.RESCHEDULE, handling.interaction.state)
+    callback, service = handling.callback, handling.service
+    if callback.state is CallbackState.SCHEDULED:
+        raise RingbackError(
+            "already-rescheduled", "this callback is already rescheduled", status=409
+        )
+    rules = (
+        CallbackType.SCHEDULED
+        if CallbackType.SCHEDULED in service.config.types
+        else CallbackType.DELAYED
+    )
+    plan = plan_at(service.config, rules, desired_time, now)
+    await callbacks.book(session, callback, service, plan)
+    callback.desired_time, callback.due_at, callback.queued_at = (
+        plan.desired_time,
+        plan.due_at,
+        None,
+    )
+    if personal:
+        fallback = timedelta(minutes=service.config.personal_callback_fallback_minutes)
+        callback.reserved_agent_id, callback.reserved_until = agent.id, plan.desired_time + fallback
+    else:
+        callback.reserved_agent_id = callback.reserved_until = None
+    change_state(
+        session,
+        callback,
+        CallbackEvent.RESCHEDULE,
+        actor=agent.login,
+        now=now,
+        reason=f"{'personal callback ' if personal else ''}at {plan.desired_time.isoformat()}",
+    )
+    note(
+        session,
+        handling,
+        "rescheduled",
+        actor=agent.login,
+        now=now,
+        at=plan.desired_time.isoformat(),
+        personal=personal,
+    )
+    announce(session, handling, now=now)
+    return handling
+
+
+async def mark_done(
+    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, now: datetime
+) -> Handling:
+    """Close the interaction: the callback completes, retries or fails; After Call Work starts."""
+    handling = await load(session, interaction_id, agent=agent)
+    interaction, config = handling.interaction, handling.service.config
+    require(Action.MARK_DONE, interaction.state)
+    if config.disposition_required and interaction.disposition is None:
+        raise RingbackError(
+            "disposition-required",
+            f"service {handling.service.name} needs a disposition code before Mark Done",
+            status=409,
+        )
+    _settle_callback(session, handling, agent, now)
+    step(handling, InteractionEvent.MARK_DONE, now=now)
+    interaction.ended_at = now
+    note(session, handling, "done", actor=agent.login, now=now)
+    status = await agent_repository.channel_status(
+        session, agent.id, interaction.channel, for_update=True
+    )
+    assert status is not None
+    status.busy_with = None
+    if config.after_call_work_seconds and status.status is AgentStatus.READY:
+        change_status(
+            session,
+            agent,
+            status,
+            AgentStatus.AFTER_CALL_WORK,
+            now=now,
+            reason=None,
+            acw_until=now + timedelta(seconds=config.after_call_work_seconds),
+            acw_then=AgentStatus(config.after_call_work_then),
+        )
+    else:
+        status.idle_since = now
+        change_status(session, agent, status, status.status, now=now, reason=status.reason)
+    announce(session, handling, now=now)
+    return handling
+
+
+async def _contact_history(
+    session: AsyncSession,
+    handling: Handling,
+    kind: ContactHistoryKind,
+    text: str,
+    agent: Agent,
+    now: datetime,
+) -> None:
+    """Notes and dispositions also go to the contact's own history."""
+    if handling.callback.contact_id is not None:
+        await contacts.add_history(
+            session,
+            contact_id=handling.callback.contact_id,
+            kind=kind,
+            text=text,
+            now=now,
+            agent_login=agent.login,
+            interaction_id=handling.interaction.id,
+            callback_id=handling.callback.id,
+        )
+
+
+def _settle_callback(
+    session: AsyncSession, handling: Handling, agent: Agent, now: datetime
+) -> None:
+    """Reached (or closed before any dial): completed. Dialled without reaching: retry policy."""
+    callback, config = handling.callback, handling.service.config
+    if callback.state not in (CallbackState.ACCEPTED, CallbackState.CONNECTED):
+        return  # already rescheduled, failed, or handed to another agent by a transfer
+    if callback.contacted_at is not None or callback.last_result is None:
+        change_state(session, callback, CallbackEvent.COMPLETE, actor=agent.login, now=now)
+        return
+    decision = after_failed_attempt(
+        result=DialResult(callback.last_result),
+        attempts=callback.attempts,
+        max_attempts=config.max_attempts,
+        delays=config.retry_delays,
+        now=now,
+    )
+    if isinstance(decision, GiveUp):
+        change_state(
+            session,
+            callback,
+            CallbackEvent.FAIL,
+            actor=agent.login,
+            now=now,
+            reason=decision.reason,
+        )
+        return
+    callback.due_at = callback.desired_time = decision.due_at
+    callback.queued_at = None
+    change_state(
+        session,
+        callback,
+        CallbackEvent.RETRY,
+        actor=agent.login,
+        now=now,
+        reason=f"{callback.last_result}: next attempt at {decision.due_at.isoformat()}",
+    )

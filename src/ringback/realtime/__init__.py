@@ -1,0 +1,1 @@
+"""Real-time events for agent and supervisor screens."""

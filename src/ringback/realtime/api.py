@@ -1,0 +1,91 @@
+"""``/api/v1/workspace/events``: one WebSocket per agent screen."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from ringback.errors import RingbackError
+from ringback.interactions import repository
+from ringback.interactions.common import is_supervisor
+from ringback.realtime.hub import Listener, message
+from ringback.runtime import Runtime
+from ringback.workspace.auth import SESSION_COOKIE, token_agent
+
+router = APIRouter(tags=["workspace"])
+NOT_SIGNED_IN = 4401
+
+
+@router.websocket("/api/v1/workspace/events")
+async def events(websocket: WebSocket, after: int | None = None, token: str | None = None) -> None:
+    """Events for the signed-in agent (every agent's, for supervisors), each with an ``id``.
+
+    Connect with ``?after=<last id seen>`` to get what was missed first, then the live stream.
+    Authenticate with the session cookie, an ``Authorization: Bearer`` header, or ``?token=``.
+    """
+    runtime: Runtime = websocket.app.state.runtime
+    header = websocket.headers.get("authorization", "")
+    credential = (
+        (header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None)
+        or token
+        or websocket.cookies.get(SESSION_COOKIE)
+    )
+    try:
+        if not credential:
+            raise RingbackError("not-signed-in", "sign in first", status=401)
+        me = await token_agent(runtime, credential)
+    except RingbackError as exc:
+        await websocket.close(code=NOT_SIGNED_IN, reason=exc.detail)
+        return
+    await websocket.accept()
+    listener = Listener(agent_id=me.agent.id, sees_everyone=is_supervisor(me.agent))
+    runtime.hub.add(listener)  # first, so nothing committed during the replay is lost
+    try:
+        if after is None:  # only what happens from now on
+            async with runtime.db.transaction() as session:
+                sent = await repository.last_event_id(session)
+        else:
+            sent = after
+            while True:  # what was missed, a batch at a time (no lock held while sending)
+                async with runtime.db.transaction() as session:
+                    missed = await repository.events_after(
+                        session,
+                        after=sent,
+                        agent_id=None if listener.sees_everyone else me.agent.id,
+                    )
+                if not missed:
+                    break
+                for event in missed:
+                    await websocket.send_json(message(event))
+                    sent = event.id
+        receiver = asyncio.create_task(_drain_client(websocket))
+        try:
+            while not receiver.done():
+                getter = asyncio.create_task(listener.queue.get())
+                done, _ = await asyncio.wait(
+                    {getter, receiver}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getter not in done:
+                    getter.cancel()
+                    break
+                item = getter.result()
+                if item["id"] > sent:
+                    await websocket.send_json(item)
+                    sent = item["id"]
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await receiver
+    except WebSocketDisconnect:
+        pass
+    finally:
+        runtime.hub.remove(listener)
+
+
+async def _drain_client(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, to notice when it goes away."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()

@@ -1,0 +1,27 @@
+"""Writing events to the agent stream, in the transaction of the change they describe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.interactions.models import AgentEvent
+
+
+def publish(
+    session: AsyncSession,
+    *,
+    agent_id: int | None,
+    topic: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Queue an event for ``agent_id``'s screens (None: for supervisors only).
+
+    The row commits with the change; the hub pushes it to live WebSockets after the commit, and a
+    client that reconnects reads what it missed by event id.
+    """
+    session.add(AgentEvent(agent_id=agent_id, topic=topic, payload=payload, at=now))
+    session.info["agent_events"] = True

@@ -1,0 +1,1 @@
+"""Standard responses: a categorised library of prewritten texts, with field substitution."""

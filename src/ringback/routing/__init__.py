@@ -1,0 +1,1 @@
+"""Routing: which Ready agent gets which waiting callback."""

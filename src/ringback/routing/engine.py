@@ -1,0 +1,123 @@
+"""The routing loop: pairs queued callbacks with free agents and offers them.
+
+One pass locks the head of the queues and the free agents with ``SKIP LOCKED``, decides with the
+pure policy, and writes the offers in the same transaction. Two engines sharing a PostgreSQL
+database therefore never offer one callback twice, nor two callbacks to one agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import structlog
+
+from ringback.agents import repository as agent_repository
+from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus
+from ringback.callbacks import repository as callback_repository
+from ringback.clock import Clock
+from ringback.config import repository as config_repository
+from ringback.config.repository import Service
+from ringback.db import Database
+from ringback.interactions import repository as interaction_repository
+from ringback.interactions.offers import offer
+from ringback.routing.policy import FreeAgent, Refusal, Waiting, route
+from ringback.scheduling.window import may_call
+
+log = structlog.get_logger(__name__)
+
+
+class RoutingEngine:
+    def __init__(
+        self, db: Database, clock: Clock, *, batch_size: int = 200, max_sleep_seconds: float = 1.0
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._batch_size = batch_size
+        self._max_sleep = max_sleep_seconds
+        self._kick = asyncio.Event()
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def route_once(self) -> int:
+        """One routing pass; returns how many offers it made."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            queued = await callback_repository.queued_for_routing(session, limit=self._batch_size)
+            if not queued:
+                return 0
+            services: dict[int, Service] = {}
+            for callback in queued:
+                if callback.service_id not in services:
+                    services[callback.service_id] = await config_repository.service_by_id(
+                        session, callback.service_id
+                    )
+            skills = {
+                q.id: frozenset(q.settings.get("skills", []))
+                for q in await config_repository.all_queues(session)
+            }
+            free: list[tuple[AgentChannelStatus, Agent]] = []
+            for channel in {AgentChannel(s.config.channel) for s in services.values()}:
+                free += await agent_repository.free_agents(session, channel, limit=self._batch_size)
+            if not free:
+                return 0
+            longest = max(s.config.reject_cooldown_seconds for s in services.values())
+            refusals = await interaction_repository.refusals_since(
+                session, [c.id for c in queued], now - timedelta(seconds=longest)
+            )
+            waiting = [
+                Waiting(
+                    callback_id=c.id,
+                    channel=services[c.service_id].config.channel,
+                    skills=skills.get(c.queue_id, frozenset()),
+                    priority=c.priority,
+                    aging_per_minute=services[c.service_id].config.priority_aging_per_minute,
+                    queued_at=c.queued_at or c.created_at,
+                    cooldown=timedelta(
+                        seconds=services[c.service_id].config.reject_cooldown_seconds
+                    ),
+                    reserved_agent_id=c.reserved_agent_id,
+                    reserved_until=c.reserved_until,
+                    callable_now=may_call(
+                        service_hours=services[c.service_id].config.hours,
+                        window=services[c.service_id].config.customer_window,
+                        customer_zone=c.customer_time_zone,
+                        at=now,
+                    ),
+                )
+                for c in queued
+            ]
+            agents = [
+                FreeAgent(
+                    status.agent_id, str(status.channel), frozenset(agent.skills), status.idle_since
+                )
+                for status, agent in free
+            ]
+            matches = route(waiting, agents, [Refusal(*r) for r in refusals], now)
+            by_callback = {c.id: c for c in queued}
+            by_agent = {status.agent_id: (status, agent) for status, agent in free}
+            for match in matches:
+                callback = by_callback[match.callback_id]
+                status, agent = by_agent[match.agent_id]
+                await offer(
+                    session,
+                    callback=callback,
+                    service=services[callback.service_id],
+                    agent=agent,
+                    status=status,
+                    now=now,
+                )
+        return len(matches)
+
+    async def run(self) -> None:
+        while True:
+            self._kick.clear()
+            try:
+                while await self.route_once() > 0:
+                    pass
+            except Exception:
+                log.exception("routing pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=self._max_sleep)

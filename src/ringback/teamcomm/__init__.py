@@ -1,0 +1,1 @@
+"""Team Communicator: finding someone to transfer, conference or consult with."""

@@ -1,0 +1,1 @@
+"""The Workspace API: everything the agent desktop does, for any client."""

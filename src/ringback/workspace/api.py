@@ -1,0 +1,104 @@
+"""Workspace API: signing in and out, My Status, and the reference data screens need."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from ringback.agents import repository as agent_repository
+from ringback.agents import service as agents
+from ringback.agents.models import AgentChannel, AgentStatus
+from ringback.agents.schemas import Me, SessionRead, SignIn, StatusChange, agent_read, status_read
+from ringback.config import repository as config_repository
+from ringback.runtime import Runtime, get_runtime
+from ringback.workspace.auth import SESSION_COOKIE, CurrentAgent
+
+router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+@router.post("/session", status_code=201, response_model=SessionRead)
+async def sign_in(
+    body: SignIn, request: Request, response: Response, runtime: RuntimeDep
+) -> SessionRead:
+    """Sign in; channels go from Logged Out to Not Ready. Sets an HttpOnly session cookie too."""
+    async with runtime.db.transaction() as session:
+        signed = await agents.sign_in(
+            session, login=body.login, password=body.password, now=runtime.clock.now()
+        )
+        statuses = await agent_repository.channel_statuses(session, signed.agent.id)
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        expires=signed.expires_at,
+    )
+    return SessionRead(
+        agent=agent_read(signed.agent),
+        statuses=[status_read(s) for s in statuses],
+        token=signed.token,
+        csrf_token=signed.csrf_token,
+        expires_at=signed.expires_at,
+    )
+
+
+@router.delete("/session", status_code=204)
+async def sign_out(me: CurrentAgent, response: Response, runtime: RuntimeDep) -> None:
+    """Sign out; with no other session open, every channel goes Logged Out."""
+    async with runtime.db.transaction() as session:
+        agent_session = await session.merge(me.session)
+        await agents.sign_out(
+            session, agent=me.agent, agent_session=agent_session, now=runtime.clock.now()
+        )
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/me", response_model=Me)
+async def whoami(me: CurrentAgent, runtime: RuntimeDep) -> Me:
+    async with runtime.db.transaction() as session:
+        statuses = await agent_repository.channel_statuses(session, me.agent.id)
+    return Me(agent=agent_read(me.agent), statuses=[status_read(s) for s in statuses])
+
+
+@router.put("/status/{channel}", response_model=Me)
+async def set_status(
+    channel: AgentChannel, body: StatusChange, me: CurrentAgent, runtime: RuntimeDep
+) -> Me:
+    """My Status on one channel: Ready, Not Ready with a reason, or Logged Out."""
+    async with runtime.db.transaction() as session:
+        await agents.set_status(
+            session,
+            agent=me.agent,
+            channel=channel,
+            status=AgentStatus(body.status),
+            reason=body.reason,
+            now=runtime.clock.now(),
+        )
+        statuses = await agent_repository.channel_statuses(session, me.agent.id)
+    return Me(agent=agent_read(me.agent), statuses=[status_read(s) for s in statuses])
+
+
+@router.get("/not-ready-reasons")
+async def not_ready_reasons(me: CurrentAgent, runtime: RuntimeDep) -> list[dict[str, str]]:
+    async with runtime.db.transaction() as session:
+        rows = await config_repository.all_not_ready_reasons(session)
+    return [{"code": r.code, "label": r.label} for r in rows if r.active]
+
+
+@router.get("/dispositions")
+async def dispositions(me: CurrentAgent, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    """The disposition code tree."""
+    async with runtime.db.transaction() as session:
+        rows = [r for r in await config_repository.all_dispositions(session) if r.active]
+
+    def children(parent: str | None) -> list[dict[str, Any]]:
+        return [
+            {"code": r.code, "label": r.label, "children": children(r.code)}
+            for r in rows
+            if r.parent_code == parent
+        ]
+
+    return children(None)

@@ -1,0 +1,211 @@
+"""Web callbacks, agent preview, and handing calls to others: transfer, conference, consultation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.e2e.conftest import RunningServer
+from tests.e2e.test_workspace_voice import callback_state, request_callback
+from tests.e2e.workspace import AgentDesk
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ada(server: RunningServer) -> Iterator[AgentDesk]:
+    desk = AgentDesk(server, "ada")
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
+def bob(server: RunningServer) -> Iterator[AgentDesk]:
+    desk = AgentDesk(server, "bob")
+    yield desk
+    desk.close()
+
+
+def connected_call(server: RunningServer, desk: AgentDesk, phone: str) -> dict[str, object]:
+    request_callback(server, phone)
+    desk.status("voice", "ready")
+    offered = desk.wait_offer()
+    desk.act(offered["id"], "accept")
+    return desk.wait_state(offered["id"], "connected")
+
+
+def test_web_callback_preview_then_done_needs_a_disposition(
+    server: RunningServer, ada: AgentDesk
+) -> None:
+    callback = request_callback(
+        server,
+        "+44 20 7946 0011",
+        service="web",
+        data={"topic": "mortgage offer"},
+        instructions="after 5pm",
+    )
+    ada.status("webcallback", "ready")
+    offered = ada.wait_offer()
+    assert offered["channel"] == "webcallback"
+    assert offered["preview"] == {
+        "name": "Grace Hopper",
+        "phone": "+442079460011",
+        "data.topic": "mortgage offer",
+        "instructions": "after 5pm",
+    }
+    preview = ada.act(offered["id"], "accept").json()
+    assert preview["state"] == "preview"  # web callbacks wait for the agent's Call
+    assert set(preview["actions"]) >= {"call", "mark_done", "reschedule"}
+    refused = ada.act(offered["id"], "done")
+    assert refused.status_code == 409 and refused.json()["code"] == "disposition-required"
+    ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
+    assert ada.act(offered["id"], "done").json()["state"] == "done"
+    assert callback_state(server, callback["id"])["state"] == "completed"
+    web = next(s for s in ada.http.get("/me").json()["statuses"] if s["channel"] == "webcallback")
+    assert web["status"] == "after_call_work" and web["acw_until"]
+    # After Call Work ends by itself, then Not Ready as the service says.
+    deadline = datetime.now(UTC) + timedelta(seconds=10)
+    while web["status"] == "after_call_work":
+        assert datetime.now(UTC) < deadline
+        web = next(
+            s for s in ada.http.get("/me").json()["statuses"] if s["channel"] == "webcallback"
+        )
+    assert web["status"] == "not_ready"
+
+
+def test_web_callback_call_then_schedule_a_callback_in_a_slot(
+    server: RunningServer, ada: AgentDesk
+) -> None:
+    callback = request_callback(server, "+44 20 7946 0012", service="web")
+    ada.status("webcallback", "ready")
+    offered = ada.wait_offer()
+    ada.act(offered["id"], "accept")
+    assert ada.act(offered["id"], "call").json()["state"] == "dialing"
+    ada.wait_state(offered["id"], "connected")
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    moved = ada.act(
+        offered["id"], "reschedule", {"desired_time": later.isoformat(), "personal": True}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["callback"]["state"] == "scheduled"
+    again = ada.act(offered["id"], "reschedule", {"desired_time": later.isoformat()})
+    assert again.status_code == 409
+    ada.act(offered["id"], "end-call")
+    ada.wait_state(offered["id"], "ready_to_call")
+    ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
+    ada.act(offered["id"], "done")
+    final = callback_state(server, callback["id"])
+    assert final["state"] == "scheduled" and final["due_at"] == later.isoformat().replace(
+        "+00:00", "Z"
+    )
+
+
+def test_delayed_callback_with_agent_preview_waits_for_call(
+    server: RunningServer, ada: AgentDesk
+) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    request_callback(
+        server, "+44 20 7946 0013", service="preview", type="delayed", desired_time=soon.isoformat()
+    )
+    ada.status("voice", "ready")
+    offered = ada.wait_offer()
+    assert offered["preview"]["data.account"] == "A-1"
+    assert ada.act(offered["id"], "accept").json()["state"] == "preview"
+    assert ada.act(offered["id"], "call").json()["state"] == "dialing"
+    ada.wait_state(offered["id"], "connected")
+
+
+def test_instant_transfer_to_another_agent(
+    server: RunningServer, ada: AgentDesk, bob: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0021")
+    bob.listen()
+    moved = ada.act(interaction["id"], "transfer", {"target": "agent:bob"})
+    assert moved.status_code == 200, moved.text
+    ada.wait_state(interaction["id"], "transferred")
+    received = bob.wait_event(lambda e: e["topic"] == "interaction.transferred")["payload"]
+    assert (
+        received["state"] == "connected"
+        and received["callback"]["id"] == interaction["callback"]["id"]
+    )
+    assert ada.act(interaction["id"], "done").status_code == 200
+    bob.act(received["id"], "end-call")
+    bob.wait_state(received["id"], "ready_to_call")
+    assert bob.act(received["id"], "done").status_code == 200
+
+
+def test_instant_conference_keeps_the_agent_on_the_call(
+    server: RunningServer, ada: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0022")
+    ada.act(interaction["id"], "conference", {"target": "routing-point:billing-ivr"})
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while "routing-point:billing-ivr" not in ada.interaction(interaction["id"])["parties"]:
+        assert datetime.now(UTC) < deadline
+    assert ada.interaction(interaction["id"])["state"] == "connected"
+    bad = ada.act(interaction["id"], "conference", {"target": "queue:nowhere"})
+    assert bad.status_code == 422 and bad.json()["field"] == "target"
+
+
+def test_consultation_then_transfer(server: RunningServer, ada: AgentDesk, bob: AgentDesk) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0023")
+    started = ada.act(interaction["id"], "consultation", {"target": "agent:bob"})
+    assert started.json()["consultation"]["state"] == "ringing"
+    early = ada.act(interaction["id"], "consultation/complete-transfer")
+    assert early.status_code == 409 or early.status_code == 200  # it may have been answered already
+    current = ada.wait_state(interaction["id"], "on_hold", "connected")
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while (current.get("consultation") or {}).get("state") != "connected":
+        assert datetime.now(UTC) < deadline, current
+        current = ada.interaction(interaction["id"])
+    assert "complete_transfer" in current["consultation"]["actions"]
+    if early.status_code == 409:
+        assert ada.act(interaction["id"], "consultation/complete-transfer").status_code == 200
+    ada.wait_state(interaction["id"], "transferred")
+    bob_desk = bob.http.get("/interactions").json()
+    assert [i["state"] for i in bob_desk] == ["connected"]
+
+
+def test_consultation_then_conference_and_then_ended(server: RunningServer, ada: AgentDesk) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0024")
+    ada.act(interaction["id"], "consultation", {"target": "routing-point:billing-ivr"})
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while (ada.interaction(interaction["id"]).get("consultation") or {}).get(
+        "state"
+    ) != "connected":
+        assert datetime.now(UTC) < deadline
+    ada.act(interaction["id"], "consultation/complete-conference")
+    conferenced = ada.wait_state(interaction["id"], "connected")
+    while conferenced["consultation"] is not None:
+        assert datetime.now(UTC) < deadline + timedelta(seconds=5)
+        conferenced = ada.interaction(interaction["id"])
+    assert conferenced["parties"].get("routing-point:billing-ivr") == "target"
+    kinds = [h["kind"] for h in ada.history(interaction["id"])]
+    assert "complete_conference" in kinds
+
+
+def test_declined_consultation_and_cancelled_consultation(
+    server: RunningServer, ada: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0025")
+    ada.act(interaction["id"], "consultation", {"target": "+1 212 555 0142"})  # declines
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while ada.interaction(interaction["id"])["consultation"] is not None:
+        assert datetime.now(UTC) < deadline
+    states = [
+        h["detail"].get("state")
+        for h in ada.history(interaction["id"])
+        if h["kind"] == "consultation"
+    ]
+    assert "declined" in states
+    ada.act(interaction["id"], "resume")
+    ada.wait_state(interaction["id"], "connected")
+    ada.act(interaction["id"], "consultation", {"target": "queue:support"})
+    ada.act(interaction["id"], "consultation/end")
+    back = ada.wait_state(interaction["id"], "connected")
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while back["consultation"] is not None:
+        assert datetime.now(UTC) < deadline
+        back = ada.interaction(interaction["id"])
+    assert "cancelled" in [h["detail"].get("state") for h in ada.history(interaction["id"])]

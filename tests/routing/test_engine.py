@@ -1,0 +1,106 @@
+"""The routing engine against SQLite and PostgreSQL, including two engines on one database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from ringback.agents import service as agents
+from ringback.agents.models import AgentChannel, AgentChannelStatus, AgentStatus
+from ringback.callbacks import service as callbacks
+from ringback.callbacks.models import Callback
+from ringback.callbacks.schemas import CallbackCreate
+from ringback.callbacks.states import CallbackState
+from ringback.clock import ManualClock
+from ringback.db import Database
+from ringback.interactions.models import Interaction
+from ringback.interactions.states import InteractionState
+from ringback.routing.engine import RoutingEngine
+
+pytestmark = pytest.mark.anyio
+
+
+async def staff(db: Database, clock: ManualClock, count: int) -> None:
+    async with db.transaction() as session:
+        for n in range(count):
+            agent = await agents.create_agent(
+                session,
+                login=f"agent{n}",
+                name=f"Agent {n}",
+                place=f"3{n:03d}",
+                skills=["support"],
+                now=clock.now(),
+            )
+            await session.flush()
+            await agents.set_status(
+                session,
+                agent=agent,
+                channel=AgentChannel.VOICE,
+                status=AgentStatus.READY,
+                reason=None,
+                now=clock.now(),
+            )
+
+
+async def customers(db: Database, clock: ManualClock, count: int) -> None:
+    for n in range(count):
+        async with db.transaction() as session:
+            await callbacks.create_callback(
+                session,
+                request=CallbackCreate(service="anytime", phone=f"+44 20 7946 {1000 + n}"),
+                caller=callbacks.Caller(actor="test"),
+                now=clock.now(),
+            )
+
+
+async def test_two_engines_never_offer_twice(configured_db: Database, clock: ManualClock) -> None:
+    await staff(configured_db, clock, 12)
+    await customers(configured_db, clock, 30)
+    second = Database(configured_db.url)
+    engines = [
+        RoutingEngine(configured_db, clock, batch_size=5),
+        RoutingEngine(second, clock, batch_size=5),
+    ]
+
+    async def drain(engine: RoutingEngine) -> int:
+        total = 0
+        while made := await engine.route_once():
+            total += made
+        return total
+
+    try:
+        made = await asyncio.gather(*(drain(engine) for engine in engines))
+    finally:
+        await second.dispose()
+    assert sum(made) == 12
+    async with configured_db.transaction() as session:
+        offers = (
+            await session.execute(
+                select(Interaction.callback_id, Interaction.agent_id).where(
+                    Interaction.state == InteractionState.OFFERED
+                )
+            )
+        ).all()
+        offered_callbacks = await session.scalar(
+            select(func.count())
+            .select_from(Callback)
+            .where(Callback.state == CallbackState.OFFERED)
+        )
+        holding = await session.scalar(
+            select(func.count())
+            .select_from(AgentChannelStatus)
+            .where(AgentChannelStatus.offered.is_not(None))
+        )
+    assert len(offers) == 12
+    assert len({callback for callback, _ in offers}) == 12
+    assert len({agent for _, agent in offers}) == 12
+    assert offered_callbacks == 12 and holding == 12
+
+
+async def test_nothing_is_offered_to_agents_who_are_not_ready(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    await customers(configured_db, clock, 3)
+    assert await RoutingEngine(configured_db, clock).route_once() == 0  # ada and bob are Logged Out
