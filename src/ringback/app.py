@@ -135,9 +135,12 @@ async def _start_node(
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
 
     async def kick(notice: CommitNotice) -> None:
-        if notice.outbox_events:
+        # Wake only the loops that have something to do after this commit.
+        topics = {event.topic for event in notice.outbox_events}
+        if any(topic.startswith(("switch.", "email.")) for topic in topics):
             relay.kick()
-        routing.kick()
+        if notice.agent_events or "callback.queued" in topics:
+            routing.kick()
 
     for listener in (timers.on_commit, hub.on_commit, kick):
         db.on_commit(listener)

@@ -70,7 +70,7 @@ class Timers:
 
     async def on_commit(self, notice: CommitNotice) -> None:
         """Wake up early: a commit may have set a time sooner than the one we sleep towards."""
-        if notice.outbox_events or notice.agent_events:
+        if notice.agent_events or any(e.payload.get("due_at") for e in notice.outbox_events):
             self._wake.set()
 
     async def _callbacks_due(self, session: AsyncSession, now: datetime, limit: int) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.e2e.conftest import PASSWORD, RunningServer
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +20,13 @@ def test_wrong_passwords_and_missing_sessions_are_refused(server: RunningServer)
         assert client.get("/me").json()["code"] == "not-signed-in"
         bogus = client.get("/me", headers={"Authorization": "Bearer nope"})
         assert bogus.status_code == 401
+
+
+def test_the_event_stream_refuses_strangers_with_a_reason(server: RunningServer) -> None:
+    url = server.url.replace("http://", "ws://") + "/api/v1/workspace/events?token=nope"
+    with connect(url) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 def test_the_cookie_session_needs_its_csrf_token_for_changes(server: RunningServer) -> None:

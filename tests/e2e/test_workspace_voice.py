@@ -188,8 +188,11 @@ def test_an_invalid_number_fails_at_once(server: RunningServer, ada: AgentDesk) 
     ada.status("voice", "ready")
     offered = ada.wait_offer()
     ada.act(offered["id"], "accept")
-    ada.wait_state(offered["id"], "ready_to_call")
+    ended = ada.wait_state(offered["id"], "ready_to_call")
     assert callback_state(server, callback["id"])["state"] == "failed"
+    assert "call" not in ended["actions"] and "reschedule" not in ended["actions"]
+    refused = ada.act(offered["id"], "call")
+    assert refused.status_code == 409 and "already failed" in refused.json()["detail"]
     ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
     assert ada.act(offered["id"], "done").status_code == 200
     assert callback_state(server, callback["id"])["state"] == "failed"
@@ -205,9 +208,16 @@ def test_a_customer_who_hangs_up_can_be_called_again(server: RunningServer, ada:
     assert ended["last_result"] == "answered"
     again = ada.act(offered["id"], "call")
     assert again.json()["state"] == "dialing"
-    ada.wait_state(offered["id"], "connected")
-    ada.act(offered["id"], "end-call")
+    # This customer hangs up again shortly after answering; End Call if she has not yet.
+    if ada.wait_state(offered["id"], "connected", "ready_to_call")["state"] == "connected":
+        ada.act(offered["id"], "end-call")
     ada.wait_state(offered["id"], "ready_to_call")
+    answered = [
+        h
+        for h in ada.history(offered["id"])
+        if h["kind"] == "dial_result" and h["detail"]["result"] == "answered"
+    ]
+    assert len(answered) == 2
     ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
     ada.act(offered["id"], "done")
     final = callback_state(server, callback["id"])

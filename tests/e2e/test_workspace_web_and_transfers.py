@@ -130,9 +130,12 @@ def test_instant_transfer_to_another_agent(
         and received["callback"]["id"] == interaction["callback"]["id"]
     )
     assert ada.act(interaction["id"], "done").status_code == 200
+    # Ada is done, but Bob still talks to the customer: the callback is his to finish.
+    assert callback_state(server, interaction["callback"]["id"])["state"] == "connected"
     bob.act(received["id"], "end-call")
     bob.wait_state(received["id"], "ready_to_call")
     assert bob.act(received["id"], "done").status_code == 200
+    assert callback_state(server, interaction["callback"]["id"])["state"] == "completed"
 
 
 def test_instant_conference_keeps_the_agent_on_the_call(
@@ -160,6 +163,9 @@ def test_consultation_then_transfer(server: RunningServer, ada: AgentDesk, bob: 
         assert datetime.now(UTC) < deadline, current
         current = ada.interaction(interaction["id"])
     assert "complete_transfer" in current["consultation"]["actions"]
+    assert not {"resume", "hold", "transfer"} & set(current["actions"])
+    refused = ada.act(interaction["id"], "resume")
+    assert refused.status_code == 409 and "consultation" in refused.json()["detail"]
     if early.status_code == 409:
         assert ada.act(interaction["id"], "consultation/complete-transfer").status_code == 200
     ada.wait_state(interaction["id"], "transferred")

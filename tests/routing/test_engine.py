@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
 from ringback.agents.models import AgentChannel, AgentChannelStatus, AgentStatus
 from ringback.callbacks import service as callbacks
@@ -104,3 +105,41 @@ async def test_nothing_is_offered_to_agents_who_are_not_ready(
 ) -> None:
     await customers(configured_db, clock, 3)
     assert await RoutingEngine(configured_db, clock).route_once() == 0  # ada and bob are Logged Out
+
+
+async def test_an_agent_ready_on_both_channels_gets_one_offer_on_the_right_one(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    async with configured_db.transaction() as session:
+        ada = await agent_repository.by_login(session, "ada")
+        assert ada is not None
+        for channel in AgentChannel:
+            await agents.set_status(
+                session,
+                agent=ada,
+                channel=channel,
+                status=AgentStatus.READY,
+                reason=None,
+                now=clock.now(),
+            )
+    engine = RoutingEngine(configured_db, clock)
+
+    async def request(service: str) -> None:
+        async with configured_db.transaction() as session:
+            await callbacks.create_callback(
+                session,
+                request=CallbackCreate(service=service, phone="+44 20 7946 0061"),
+                caller=callbacks.Caller(actor="test"),
+                now=clock.now(),
+            )
+
+    await request("web")
+    assert await engine.route_once() == 1
+    await request("anytime")
+    assert await engine.route_once() == 0  # one interaction at a time, whatever the channel
+    async with configured_db.transaction() as session:
+        rows = {s.channel: s for s in await agent_repository.channel_statuses(session, ada.id)}
+        offer = await session.scalar(select(Interaction).where(Interaction.agent_id == ada.id))
+    assert offer is not None and offer.channel is AgentChannel.WEBCALLBACK
+    assert rows[AgentChannel.WEBCALLBACK].offered == offer.id
+    assert rows[AgentChannel.VOICE].offered is None

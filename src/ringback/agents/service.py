@@ -234,7 +234,12 @@ def change_status(
             reason=reason,
         )
     )
-    publish(session, agent_id=agent.id, topic="agent.status", payload=status_view(row), now=now)
+    announce(session, row, now=now)
+
+
+def announce(session: AsyncSession, row: AgentChannelStatus, *, now: datetime) -> None:
+    """Push a channel's status (and what the agent holds) to the agent's screens."""
+    publish(session, agent_id=row.agent_id, topic="agent.status", payload=status_view(row), now=now)
 
 
 def status_view(row: AgentChannelStatus) -> dict[str, object]:

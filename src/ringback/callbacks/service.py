@@ -29,7 +29,8 @@ from ringback.callbacks.timing import Plan, plan_at, plan_callback
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
-from ringback.contacts.service import contact_for_phone
+from ringback.contacts.models import ContactHistoryKind
+from ringback.contacts.service import add_history, contact_for_phone
 from ringback.db import lock_key, new_id
 from ringback.errors import RingbackError, conflict, invalid, not_found
 
@@ -143,6 +144,14 @@ async def create_callback(
         session, phone=phone, name=request.name, now=now, region=settings.default_region
     )
     callback.contact_id = contact.id
+    await add_history(
+        session,
+        contact_id=contact.id,
+        kind=ContactHistoryKind.CALLBACK,
+        text=f"{request.type} callback requested via {request.channel} on {service.name}",
+        now=now,
+        callback_id=callback.id,
+    )
     await book(session, callback, service, plan)
     session.add(callback)
     _record(

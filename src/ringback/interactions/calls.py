@@ -17,8 +17,8 @@ from ringback.agents.models import Agent
 from ringback.callbacks.service import change_state
 from ringback.callbacks.states import CallbackEvent
 from ringback.errors import RingbackError
-from ringback.interactions.common import Handling, announce, load, note, step
-from ringback.interactions.states import Action, InteractionEvent, require
+from ringback.interactions.common import Handling, announce, check, load, note, step
+from ringback.interactions.states import Action, InteractionEvent
 from ringback.interactions.targets import Target, resolve
 from ringback.scheduling.window import may_call, next_call_time
 from ringback.teamcomm import service as teamcomm
@@ -34,7 +34,7 @@ async def call(
 ) -> Handling:
     """The agent's Call: dial the customer (again)."""
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.CALL, handling.interaction.state)
+    check(handling, Action.CALL)
     await dial(session, handling, agent=agent, now=now)
     announce(session, handling, now=now)
     return handling
@@ -99,7 +99,7 @@ async def simple(
 ) -> Handling:
     """End Call, Hold and Resume: one switch request on the current call."""
     handling = await load(session, interaction_id, agent=agent)
-    require(action, handling.interaction.state)
+    check(handling, action)
     request = {Action.END_CALL: "release", Action.HOLD: "hold", Action.RESUME: "retrieve"}[action]
     note(session, handling, str(action), actor=agent.login, now=now)
     command(session, request, now=now, call_id=handling.interaction.call_id)
@@ -110,7 +110,7 @@ async def send_dtmf(
     session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, digits: str, now: datetime
 ) -> Handling:
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.SEND_DTMF, handling.interaction.state)
+    check(handling, Action.SEND_DTMF)
     command(session, "send_dtmf", now=now, call_id=handling.interaction.call_id, digits=digits)
     return handling
 
@@ -126,11 +126,7 @@ async def instant(
 ) -> Handling:
     """Instant Call Transfer or Instant Call Conference to a Team Communicator target."""
     handling = await load(session, interaction_id, agent=agent)
-    require(action, handling.interaction.state)
-    if handling.interaction.consultation_id:
-        raise RingbackError(
-            "consultation-open", "end or complete the consultation first", status=409
-        )
+    check(handling, action)
     found = await _target(session, handling, target, agent)
     request = "single_step_transfer" if action is Action.TRANSFER else "single_step_conference"
     handling.interaction.parties = {**handling.interaction.parties, found.address: "pending"}
@@ -155,9 +151,7 @@ async def start_consultation(
     session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, target: str, now: datetime
 ) -> Handling:
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.START_CONSULTATION, handling.interaction.state)
-    if handling.interaction.consultation_id:
-        raise RingbackError("consultation-open", "a consultation is already open", status=409)
+    check(handling, Action.START_CONSULTATION)
     found = await _target(session, handling, target, agent)
     interaction = handling.interaction
     interaction.consultation_id = f"consult-{uuid.uuid4().hex}"

@@ -15,10 +15,10 @@ from ringback.callbacks.models import Callback
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.errors import RingbackError, not_found
-from ringback.interactions import repository
+from ringback.interactions import repository, states
 from ringback.interactions.models import Interaction, InteractionHistory
 from ringback.interactions.schemas import interaction_read
-from ringback.interactions.states import InteractionEvent, next_state
+from ringback.interactions.states import Action, InteractionEvent, next_state
 from ringback.realtime.stream import publish
 
 
@@ -62,6 +62,16 @@ async def with_context(
     assert callback is not None
     service = await config_repository.service_by_id(session, callback.service_id)
     return Handling(interaction, callback, service)
+
+
+def check(handling: Handling, action: Action) -> None:
+    """Refuse an action the interaction (and its callback) does not allow now."""
+    states.check(
+        action,
+        handling.interaction.state,
+        callback_state=handling.callback.state,
+        consulting=handling.interaction.consultation_id is not None,
+    )
 
 
 def step(handling: Handling, event: InteractionEvent, *, now: datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus, AgentStatus
+from ringback.agents.service import announce as announce_status
 from ringback.agents.service import change_status
 from ringback.callbacks.models import Callback
 from ringback.callbacks.service import change_state
@@ -69,6 +70,7 @@ async def offer(
     session.add(interaction)
     await session.flush()  # the agent's row points at it
     status.offered = interaction.id
+    announce_status(session, status, now=now)
     change_state(
         session,
         callback,
@@ -92,6 +94,7 @@ async def accept(
     interaction.accepted_at, interaction.offer_expires_at = now, None
     status = await _status(session, interaction)
     status.offered, status.busy_with = None, interaction.id
+    announce_status(session, status, now=now)
     change_state(session, handling.callback, CallbackEvent.ACCEPT, actor=agent.login, now=now)
     note(session, handling, "accepted", actor=agent.login, now=now)
     if dials_on_accept(handling):
@@ -175,6 +178,7 @@ async def _give_back(
     interaction.offer_expires_at, interaction.ended_at = None, now
     status = await _status(session, interaction)
     status.offered = None
+    announce_status(session, status, now=now)
     # Back in the queue, in its old place: queued_at is unchanged.
     change_state(
         session, handling.callback, CallbackEvent.REJECT, actor=actor, now=now, reason=reason

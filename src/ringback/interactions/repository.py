@@ -104,6 +104,14 @@ async def on_calls(
     ).all()
 
 
+async def handed_over(session: AsyncSession, interaction_id: uuid.UUID) -> bool:
+    """Whether a transfer gave this interaction's customer to another agent."""
+    found = await session.scalar(
+        select(Interaction.id).where(Interaction.transferred_from == interaction_id).limit(1)
+    )
+    return found is not None
+
+
 async def history(session: AsyncSession, interaction_id: uuid.UUID) -> Sequence[InteractionHistory]:
     return (
         await session.scalars(

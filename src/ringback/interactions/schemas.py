@@ -16,7 +16,7 @@ from ringback.interactions.states import (
     Action,
     ConsultationAction,
     InteractionState,
-    allowed_actions,
+    actions_for,
 )
 
 
@@ -67,13 +67,11 @@ def interaction_read(
             state=state,
             actions=finishing,
         )
-    actions = allowed_actions(interaction.state)
-    if consultation is not None:
-        actions = [
-            a
-            for a in actions
-            if a not in (Action.START_CONSULTATION, Action.TRANSFER, Action.CONFERENCE)
-        ]
+    actions = actions_for(
+        interaction.state,
+        callback_state=callback.state,
+        consulting=interaction.consultation_id is not None,
+    )
     timeout = None
     if interaction.state is InteractionState.OFFERED:
         timeout = (
@@ -115,7 +113,8 @@ class TargetBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: str = Field(
-        description="agent:<login>, queue:<name>, routing-point:<name>, contact:<id> or a number",
+        description="agent:<login>, queue:<name>, routing-point:<name>, or a number "
+        "(a contact's numbers come from the Team Communicator)",
         examples=["agent:maria", "+12125550199"],
     )
 

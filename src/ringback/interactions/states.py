@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import structlog
 
+from ringback.callbacks.states import CallbackState
 from ringback.errors import RingbackError
 
 log = structlog.get_logger(__name__)
@@ -141,6 +142,38 @@ def require(action: Action, state: InteractionState) -> None:
             "end the call first" if action is Action.MARK_DONE and state in ON_CALL_STATES else ""
         )
         raise ActionNotAllowed(action, state, hint)
+
+
+# Calling and rescheduling act on the callback, so it must still be in this agent's hands.
+NEEDS_CALLBACK = frozenset({Action.CALL, Action.RESCHEDULE})
+HELD_CALLBACK = frozenset({CallbackState.ACCEPTED, CallbackState.CONNECTED})
+# While a consultation is open the customer waits on hold until it is ended or completed.
+NOT_WHILE_CONSULTING = frozenset(
+    {Action.START_CONSULTATION, Action.TRANSFER, Action.CONFERENCE, Action.HOLD, Action.RESUME}
+)
+
+
+def actions_for(
+    state: InteractionState, *, callback_state: CallbackState, consulting: bool
+) -> list[Action]:
+    """What the agent may do now: the desktop shows these and nothing else."""
+    return [
+        action
+        for action in allowed_actions(state)
+        if not (action in NEEDS_CALLBACK and callback_state not in HELD_CALLBACK)
+        and not (consulting and action in NOT_WHILE_CONSULTING)
+    ]
+
+
+def check(
+    action: Action, state: InteractionState, *, callback_state: CallbackState, consulting: bool
+) -> None:
+    """Refuse ``action`` unless ``actions_for`` offers it, saying why."""
+    require(action, state)
+    if action in NEEDS_CALLBACK and callback_state not in HELD_CALLBACK:
+        raise ActionNotAllowed(action, state, f"the callback is already {callback_state}")
+    if consulting and action in NOT_WHILE_CONSULTING:
+        raise ActionNotAllowed(action, state, "end or complete the consultation first")
 
 
 def next_state(

@@ -152,6 +152,7 @@ async def _released(
     target = _transfer_target(interaction) if cause == "transfer" else None
     call_id = interaction.call_id
     interaction.call_id = None
+    interaction.parties = {}
     _clear_consultation(interaction)
     if cause == "transfer":
         step(handling, InteractionEvent.TRANSFER_AWAY, now=now)

@@ -21,8 +21,9 @@ from ringback.contacts.models import ContactHistoryKind
 from ringback.email.models import EmailMessage
 from ringback.email.service import compose_email
 from ringback.errors import RingbackError, invalid
-from ringback.interactions.common import Handling, announce, load, note, step
-from ringback.interactions.states import Action, InteractionEvent, require
+from ringback.interactions import repository
+from ringback.interactions.common import Handling, announce, check, load, note, step
+from ringback.interactions.states import Action, InteractionEvent
 from ringback.telephony.switch import DialResult
 
 
@@ -30,7 +31,7 @@ async def add_note(
     session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, text: str, now: datetime
 ) -> Handling:
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.NOTE, handling.interaction.state)
+    check(handling, Action.NOTE)
     note(session, handling, "note", actor=agent.login, now=now, text=text)
     await _contact_history(session, handling, ContactHistoryKind.NOTE, text, agent, now)
     announce(session, handling, now=now)
@@ -49,7 +50,7 @@ async def email_contact(
 ) -> EmailMessage:
     """Party Action Menu: start an e-mail to the interaction's contact, at one of its addresses."""
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.EMAIL, handling.interaction.state)
+    check(handling, Action.EMAIL)
     if handling.callback.contact_id is None:
         raise RingbackError("no-contact", "this callback has no contact to write to", status=409)
     message = await compose_email(
@@ -80,7 +81,7 @@ async def set_disposition(
 ) -> Handling:
     """Qualify the outcome with a code from the service's part of the disposition tree."""
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.DISPOSITION, handling.interaction.state)
+    check(handling, Action.DISPOSITION)
     rows = [row for row in await config_repository.all_dispositions(session) if row.active]
     parents = {row.code: row.parent_code for row in rows}
     if code not in parents:
@@ -114,12 +115,8 @@ async def reschedule(
 ) -> Handling:
     """Schedule a Callback: a new attempt at another time, optionally kept for this agent."""
     handling = await load(session, interaction_id, agent=agent)
-    require(Action.RESCHEDULE, handling.interaction.state)
+    check(handling, Action.RESCHEDULE)
     callback, service = handling.callback, handling.service
-    if callback.state is CallbackState.SCHEDULED:
-        raise RingbackError(
-            "already-rescheduled", "this callback is already rescheduled", status=409
-        )
     rules = (
         CallbackType.SCHEDULED
         if CallbackType.SCHEDULED in service.config.types
@@ -164,14 +161,15 @@ async def mark_done(
     """Close the interaction: the callback completes, retries or fails; After Call Work starts."""
     handling = await load(session, interaction_id, agent=agent)
     interaction, config = handling.interaction, handling.service.config
-    require(Action.MARK_DONE, interaction.state)
+    check(handling, Action.MARK_DONE)
     if config.disposition_required and interaction.disposition is None:
         raise RingbackError(
             "disposition-required",
             f"service {handling.service.name} needs a disposition code before Mark Done",
             status=409,
         )
-    _settle_callback(session, handling, agent, now)
+    if not await repository.handed_over(session, interaction.id):
+        _settle_callback(session, handling, agent, now)
     step(handling, InteractionEvent.MARK_DONE, now=now)
     interaction.ended_at = now
     note(session, handling, "done", actor=agent.login, now=now)

@@ -16,6 +16,8 @@ from ringback.workspace.auth import SESSION_COOKIE, token_agent
 
 router = APIRouter(tags=["workspace"])
 NOT_SIGNED_IN = 4401
+TOO_SLOW = 4408
+SENT_MEMORY = 1000
 
 
 @router.websocket("/api/v1/workspace/events")
@@ -37,29 +39,31 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
             raise RingbackError("not-signed-in", "sign in first", status=401)
         me = await token_agent(runtime, credential)
     except RingbackError as exc:
+        await websocket.accept()  # so that the client sees the reason, not a bare 403
         await websocket.close(code=NOT_SIGNED_IN, reason=exc.detail)
         return
     await websocket.accept()
     listener = Listener(agent_id=me.agent.id, sees_everyone=is_supervisor(me.agent))
     runtime.hub.add(listener)  # first, so nothing committed during the replay is lost
     try:
+        sent: set[int] = set()  # by id: rows can commit out of id order
         if after is None:  # only what happens from now on
             async with runtime.db.transaction() as session:
-                sent = await repository.last_event_id(session)
+                floor = await repository.last_event_id(session)
         else:
-            sent = after
+            floor = after
             while True:  # what was missed, a batch at a time (no lock held while sending)
                 async with runtime.db.transaction() as session:
                     missed = await repository.events_after(
                         session,
-                        after=sent,
+                        after=max(sent, default=floor),
                         agent_id=None if listener.sees_everyone else me.agent.id,
                     )
                 if not missed:
                     break
                 for event in missed:
                     await websocket.send_json(message(event))
-                    sent = event.id
+                    sent.add(event.id)
         receiver = asyncio.create_task(_drain_client(websocket))
         try:
             while not receiver.done():
@@ -71,9 +75,15 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
                     getter.cancel()
                     break
                 item = getter.result()
-                if item["id"] > sent:
+                if listener.overflowed:
+                    await websocket.close(code=TOO_SLOW, reason="too slow: reconnect with ?after=")
+                    break
+                if item["id"] > floor and item["id"] not in sent:
                     await websocket.send_json(item)
-                    sent = item["id"]
+                    sent.add(item["id"])
+                    if len(sent) > 2 * SENT_MEMORY:  # only recent ids can still arrive late
+                        floor = sorted(sent)[SENT_MEMORY]
+                        sent = {i for i in sent if i > floor}
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

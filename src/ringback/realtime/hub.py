@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from ringback.interactions import repository
 from ringback.interactions.models import AgentEvent
 
 log = structlog.get_logger(__name__)
+LOOKBACK = 200  # event ids re-read each pass, for rows that committed late
+BATCH = 1000
 
 
 def message(event: AgentEvent) -> dict[str, Any]:
@@ -38,9 +41,19 @@ class Listener:
     queue: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=10_000)
     )
+    overflowed: bool = False  # events were dropped: the screen must resume from its last id
 
     def wants(self, event: AgentEvent) -> bool:
         return self.sees_everyone or event.agent_id == self.agent_id
+
+    def push(self, event: AgentEvent) -> None:
+        try:
+            self.queue.put_nowait(message(event))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            log.warning(
+                "a screen is too slow; it must resume from its last id", agent=self.agent_id
+            )
 
 
 class Hub:
@@ -50,6 +63,8 @@ class Hub:
         self._listeners: set[Listener] = set()
         self._kick = asyncio.Event()
         self._last_id = 0
+        self._recent: deque[int] = deque()
+        self._recent_ids: set[int] = set()
 
     async def on_commit(self, notice: CommitNotice) -> None:
         if notice.agent_events:
@@ -66,28 +81,34 @@ class Hub:
             self._last_id = await repository.last_event_id(session)
 
     async def fan_out_once(self) -> int:
+        """Push new rows; returns how many were read."""
+        # Ids are taken when rows are written, not when they commit: on PostgreSQL a row with a
+        # lower id can become visible after a higher one. Look back a little; skip what was sent.
         async with self._db.transaction() as session:
             events = await repository.events_after(
-                session, after=self._last_id, agent_id=None, limit=1000
+                session, after=max(0, self._last_id - LOOKBACK), agent_id=None, limit=BATCH
             )
         for event in events:
-            self._last_id = event.id
+            if event.id in self._recent_ids:
+                continue
+            self._remember(event.id)
+            self._last_id = max(self._last_id, event.id)
             for listener in list(self._listeners):
                 if listener.wants(event):
-                    try:
-                        listener.queue.put_nowait(message(event))
-                    except asyncio.QueueFull:
-                        log.warning(
-                            "a screen is too slow; it will resume from its last id",
-                            agent=listener.agent_id,
-                        )
+                    listener.push(event)
         return len(events)
+
+    def _remember(self, event_id: int) -> None:
+        self._recent.append(event_id)
+        self._recent_ids.add(event_id)
+        while len(self._recent) > 4 * LOOKBACK:
+            self._recent_ids.discard(self._recent.popleft())
 
     async def run(self) -> None:
         while True:
             self._kick.clear()
             try:
-                while await self.fan_out_once() == 1000:
+                while await self.fan_out_once() == BATCH:
                     pass
             except Exception:
                 log.exception("event fan-out failed; retrying")

@@ -45,6 +45,12 @@ class RoutingEngine:
         """One routing pass; returns how many offers it made."""
         now = self._clock.now()
         async with self._db.transaction() as session:
+            # Free agents first: when everyone is busy (the usual case under load) that is all.
+            free: list[tuple[AgentChannelStatus, Agent]] = []
+            for channel in AgentChannel:
+                free += await agent_repository.free_agents(session, channel, limit=self._batch_size)
+            if not free:
+                return 0
             queued = await callback_repository.queued_for_routing(session, limit=self._batch_size)
             if not queued:
                 return 0
@@ -58,11 +64,6 @@ class RoutingEngine:
                 q.id: frozenset(q.settings.get("skills", []))
                 for q in await config_repository.all_queues(session)
             }
-            free: list[tuple[AgentChannelStatus, Agent]] = []
-            for channel in {AgentChannel(s.config.channel) for s in services.values()}:
-                free += await agent_repository.free_agents(session, channel, limit=self._batch_size)
-            if not free:
-                return 0
             longest = max(s.config.reject_cooldown_seconds for s in services.values())
             refusals = await interaction_repository.refusals_since(
                 session, [c.id for c in queued], now - timedelta(seconds=longest)
@@ -97,10 +98,13 @@ class RoutingEngine:
             ]
             matches = route(waiting, agents, [Refusal(*r) for r in refusals], now)
             by_callback = {c.id: c for c in queued}
-            by_agent = {status.agent_id: (status, agent) for status, agent in free}
+            # An agent Ready on both channels has a row for each: offer on the callback's own.
+            by_agent = {
+                (status.agent_id, str(status.channel)): (status, agent) for status, agent in free
+            }
             for match in matches:
                 callback = by_callback[match.callback_id]
-                status, agent = by_agent[match.agent_id]
+                status, agent = by_agent[(match.agent_id, match.channel)]
                 await offer(
                     session,
                     callback=callback,

@@ -48,6 +48,7 @@ class Refusal:
 class Match:
     callback_id: uuid.UUID
     agent_id: int
+    channel: str
 
 
 def effective_priority(waiting: Waiting, now: datetime) -> float:
@@ -84,6 +85,6 @@ def route(
             if reserved and callback.reserved_agent_id != agent.agent_id:
                 continue
             taken.add(agent.agent_id)
-            matches.append(Match(callback.callback_id, agent.agent_id))
+            matches.append(Match(callback.callback_id, agent.agent_id, agent.channel))
             break
     return matches

@@ -43,7 +43,7 @@ def next_call_time(
         if customer is None or customer.is_open(opening):
             return opening
         customer_opening = customer.next_open(opening)
-        if customer_opening is None:
+        if customer_opening is None or customer_opening >= end:
             return None
         if service_hours.is_open(customer_opening):
             return customer_opening

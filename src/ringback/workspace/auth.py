@@ -48,7 +48,10 @@ async def current_agent(
         return await token_agent(runtime, bearer.credentials)
     if cookie is None:
         raise RingbackError(
-            "not-signed-in", "sign in first: POST /api/v1/workspace/session", status=401
+            "not-signed-in",
+            "sign in first: POST /api/v1/workspace/session",
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="ringback-workspace"'},
         )
     signed_in = await token_agent(runtime, cookie)
     if (

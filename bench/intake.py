@@ -1,0 +1,194 @@
+"""Intake: POST /api/v1/callbacks over real HTTP, beside single-row INSERTs to the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from bench.common import (
+    ScenarioResult,
+    Scratch,
+    make_api_key,
+    percentile,
+    run_client,
+    scratch_database,
+    serving,
+)
+from bench.intake_client import body
+
+SIZES = {
+    # clients, seconds per phase
+    "tiny": (2, 0.5),
+    "small": (16, 10.0),
+    "full": (32, 30.0),
+}
+
+
+def run(db: str, size: str) -> ScenarioResult:
+    concurrency, duration = SIZES[size]
+    result = ScenarioResult("intake", db, size, {"clients": concurrency, "seconds": duration})
+    with scratch_database(db) as scratch:
+        key = asyncio.run(make_api_key(scratch.url))
+        with serving(scratch.url) as server:
+            peak = run_client(
+                "bench.intake_client",
+                {
+                    "url": server.url,
+                    "key": key,
+                    "concurrency": concurrency,
+                    "duration": duration,
+                    "first_number": 0,
+                },
+            )
+            peak_rate = len(peak["latencies"]) / peak["elapsed"]
+            half = run_client(
+                "bench.intake_client",
+                {
+                    "url": server.url,
+                    "key": key,
+                    "concurrency": max(64, concurrency),
+                    "duration": duration,
+                    "rate": max(1.0, peak_rate / 2),
+                    "first_number": 5_000_000,
+                },
+            )
+        baseline_rate = raw_inserts(scratch, concurrency, duration)
+    latencies = [x * 1000 for x in peak["latencies"]]
+    half_latencies = [x * 1000 for x in half["latencies"]]
+    floor = 0.25 if db == "postgres" else 0.5
+    result.add(
+        "req/s",
+        peak_rate,
+        "1/s",
+        baseline=baseline_rate,
+        target=f">= {floor}x baseline" + (", >= 500/s" if db == "postgres" else ""),
+        met=peak_rate >= floor * baseline_rate and (db != "postgres" or peak_rate >= 500),
+    )
+    for q in (50, 95, 99):
+        result.add(f"p{q} at peak", percentile(latencies, q), "ms")
+    half_rate = len(half["latencies"]) / half["elapsed"]
+    result.add("req/s at half of peak", half_rate, "1/s")
+    for q in (50, 95):
+        result.add(f"p{q} at half of peak", percentile(half_latencies, q), "ms")
+    p99 = percentile(half_latencies, 99)
+    result.add(
+        "p99 at half of peak", p99, "ms", target="<= 50 ms", met=p99 is not None and p99 <= 50
+    )
+    errors = {**peak["errors"]}
+    for status, count in half["errors"].items():
+        errors[status] = errors.get(status, 0) + count
+    result.add("errors", float(sum(errors.values())), "requests")
+    if errors:
+        result.notes.append(f"non-201 answers: {errors}")
+    return result
+
+
+def _row(number: int, service_id: int, queue_id: int) -> dict[str, Any]:
+    request = body(number)
+    now = datetime.now(UTC)
+    return {
+        "id": uuid.uuid4(),
+        "service_id": service_id,
+        "queue_id": queue_id,
+        "phone": request["phone"],
+        "customer_name": request["name"],
+        "customer_time_zone": "America/New_York",
+        "type": "immediate",
+        "channel": "web",
+        "state": "queued",
+        "desired_time": now,
+        "queued_at": now,
+        "priority": 50,
+        "attempts": 0,
+        "data": json.dumps(request["data"]),
+        "instructions": request["instructions"],
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+COLUMNS = (
+    "id, service_id, queue_id, phone, customer_name, customer_time_zone, type, channel, state, "
+    "desired_time, queued_at, priority, attempts, data, instructions, created_at, updated_at, "
+    "version"
+)
+
+
+def raw_inserts(scratch: Scratch, concurrency: int, duration: float) -> float:
+    """Single-row INSERTs, each its own transaction, into a copy of the callbacks table."""
+    if scratch.kind == "sqlite":
+        return _sqlite_inserts(scratch.raw_url, duration)
+    return asyncio.run(_postgres_inserts(scratch.raw_url, concurrency, duration))
+
+
+def _sqlite_inserts(path: str, duration: float) -> float:
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "busy_timeout=10000",
+        "synchronous=NORMAL",
+    ):
+        connection.execute(f"PRAGMA {pragma}")
+    schema = [
+        sql
+        for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'callbacks' AND sql IS NOT NULL"
+        )
+    ]
+    for sql in schema:
+        connection.execute(
+            sql.replace("callbacks", "bench_raw").replace("ix_bench_raw", "ix_raw_bench_raw")
+        )
+    service_id, queue_id = connection.execute("SELECT id, queue_id FROM services").fetchone()
+    placeholders = ", ".join(f":{c.strip()}" for c in COLUMNS.split(","))
+    statement = f"INSERT INTO bench_raw ({COLUMNS}) VALUES ({placeholders})"
+    number, started = 0, time.perf_counter()
+    while time.perf_counter() - started < duration:
+        row = _row(number, service_id, queue_id)
+        row.update(
+            id=str(row["id"]),
+            **{k: row[k].replace(tzinfo=None).isoformat(" ") for k in _TIMES},
+        )
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(statement, row)
+        connection.execute("COMMIT")
+        number += 1
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return number / elapsed
+
+
+_TIMES = ("desired_time", "queued_at", "created_at", "updated_at")
+
+
+async def _postgres_inserts(url: str, concurrency: int, duration: float) -> float:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        await connection.execute(
+            "CREATE TABLE bench_raw (LIKE callbacks INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
+        cursor = await connection.execute("SELECT id, queue_id FROM services")
+        service_id, queue_id = await cursor.fetchone()  # type: ignore[misc]
+    placeholders = ", ".join(f"%({c.strip()})s" for c in COLUMNS.split(","))
+    statement = f"INSERT INTO bench_raw ({COLUMNS}) VALUES ({placeholders})"
+    counts = [0] * concurrency
+    deadline = time.perf_counter() + duration
+
+    async def client(index: int) -> None:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+            while time.perf_counter() < deadline:
+                number = index * 10_000_000 + counts[index]
+                await connection.execute(statement, _row(number, service_id, queue_id))
+                counts[index] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
+    return sum(counts) / (time.perf_counter() - started)

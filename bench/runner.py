@@ -1,0 +1,27 @@
+"""Runs the chosen scenarios, prints the table and writes the JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import intake, routing
+from bench.common import ScenarioResult, table, write_json
+
+SCENARIOS: dict[str, Callable[[str, str], ScenarioResult]] = {
+    "intake": intake.run,
+    "routing": routing.run,
+}
+NOT_YET = ("timers", "push", "scale")
+
+
+def main(scenario: str, db: str, size: str, json_path: Path | None) -> list[ScenarioResult]:
+    """Run ``scenario`` (or ``all``) on ``db``; print the table; write JSON when asked."""
+    if scenario in NOT_YET:
+        raise SystemExit(f"the {scenario} scenario is not implemented yet")
+    names = list(SCENARIOS) if scenario == "all" else [scenario]
+    results = [SCENARIOS[name](db, size) for name in names]
+    print(table(results))
+    if json_path is not None:
+        write_json(json_path, results)
+    return results

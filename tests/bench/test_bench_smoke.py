@@ -1,0 +1,38 @@
+"""A tiny run of every benchmark scenario, so that the benchmarks keep working."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import postgres_admin_url
+
+from bench import runner
+
+FIGURES = {
+    "intake": ("req/s", "p50 at peak", "p95 at peak", "p99 at peak", "p99 at half of peak"),
+    "routing": ("offers", "offers/s", "decision p99 (one pass)"),
+}
+WITH_BASELINE = {"intake": "req/s", "routing": "offers/s"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_every_scenario_runs_tiny(engine: str, tmp_path: Path) -> None:
+    if engine == "postgres" and postgres_admin_url() is None:
+        pytest.skip("no PostgreSQL server")
+    output = tmp_path / "bench.json"
+    runner.main("all", engine, "tiny", output)
+    document = json.loads(output.read_text())
+    assert document["machine"]["cpus"] >= 1
+    results = {r["scenario"]: r for r in document["results"]}
+    assert set(results) == set(FIGURES)
+    for scenario, names in FIGURES.items():
+        figures = results[scenario]["figures"]
+        for name in names:
+            assert figures[name]["value"] is not None, (scenario, name)
+        with_baseline = figures[WITH_BASELINE[scenario]]
+        assert with_baseline["baseline"] > 0
+        assert with_baseline["ratio"] == pytest.approx(
+            with_baseline["value"] / with_baseline["baseline"]
+        )
