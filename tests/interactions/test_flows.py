@@ -19,7 +19,7 @@ from ringback.config.loader import parse_config
 from ringback.config.service import apply_config
 from ringback.db import Database
 from ringback.errors import RingbackError
-from ringback.interactions import calls, offers
+from ringback.interactions import calls, offers, wrapup
 from ringback.interactions.models import Interaction
 from ringback.interactions.states import InteractionState
 from ringback.metrics import Metrics
@@ -169,3 +169,90 @@ async def test_the_customer_calling_window_holds_routing_and_refuses_a_call(
             await calls.call(session, interaction_id=interaction.id, agent=agent, now=clock.now())
     assert refused.value.code == "outside-calling-window"
     assert refused.value.extra["next_allowed"] == "2026-12-09T13:00:00+00:00"
+
+
+async def test_a_customer_cancelling_during_the_offer_takes_it_off_the_screen(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    async with configured_db.transaction() as session:
+        made = await callbacks.create_callback(
+            session,
+            request=CallbackCreate(service="anytime", phone="+44 20 7946 0053"),
+            caller=CUSTOMER,
+            now=clock.now(),
+        )
+    await ready(configured_db, clock, "ada")
+    assert await RoutingEngine(configured_db, clock).route_once() == 1
+    async with configured_db.transaction() as session:
+        await callbacks.cancel_callback(
+            session, callback_id=made.callback.id, caller=CUSTOMER, now=clock.now(), reason="solved"
+        )
+    async with configured_db.transaction() as session:
+        interaction = await session.scalar(select(Interaction))
+        agent = await agent_repository.by_login(session, "ada")
+        assert agent is not None
+        status = await agent_repository.channel_status(session, agent.id, AgentChannel.VOICE)
+    assert interaction is not None and interaction.state is InteractionState.WITHDRAWN
+    assert status is not None and status.offered is None and status.status is AgentStatus.READY
+    assert await RoutingEngine(configured_db, clock).route_once() == 0
+
+
+async def test_a_personal_callback_comes_back_to_its_agent(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    async with configured_db.transaction() as session:
+        await callbacks.create_callback(
+            session,
+            request=CallbackCreate(
+                service="preview",
+                phone="+44 20 7946 0054",
+                type="delayed",
+                desired_time=clock.now() + timedelta(minutes=1),
+            ),
+            caller=CUSTOMER,
+            now=clock.now(),
+        )
+    await ready(configured_db, clock, "ada")
+    routing, timers = RoutingEngine(configured_db, clock), Timers(configured_db, clock, Metrics())
+    clock.advance(timedelta(minutes=1))
+    await timers.run_once()
+    assert await routing.route_once() == 1
+    [first] = await offered(configured_db)
+    later = clock.now() + timedelta(hours=2)
+    async with configured_db.transaction() as session:
+        ada = await agent_repository.by_login(session, "ada")
+        assert ada is not None
+        await offers.accept(session, interaction_id=first.id, agent=ada, now=clock.now())
+        await wrapup.reschedule(
+            session,
+            interaction_id=first.id,
+            agent=ada,
+            desired_time=later,
+            personal=True,
+            now=clock.now(),
+        )
+    async with configured_db.transaction() as session:
+        await wrapup.set_disposition(
+            session, interaction_id=first.id, agent=ada, code="resolved", now=clock.now()
+        )
+    async with configured_db.transaction() as session:
+        await wrapup.mark_done(session, interaction_id=first.id, agent=ada, now=clock.now())
+    # Ada goes Not Ready; Bob is Ready when the callback falls due: it waits for Ada...
+    async with configured_db.transaction() as session:
+        await agents.set_status(
+            session,
+            agent=ada,
+            channel=AgentChannel.VOICE,
+            status=AgentStatus.NOT_READY,
+            reason="break",
+            now=clock.now(),
+        )
+    await ready(configured_db, clock, "bob")
+    clock.set(later)
+    await timers.run_once()
+    assert await routing.route_once() == 0
+    # ...until the fallback time (15 minutes by default) has passed.
+    clock.advance(timedelta(minutes=16))
+    assert await routing.route_once() == 1
+    [second] = await offered(configured_db)
+    assert second.agent_id != ada.id
