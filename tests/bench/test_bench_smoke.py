@@ -13,7 +13,9 @@ from bench import runner
 FIGURES = {
     "intake": ("req/s", "p50 at peak", "p95 at peak", "p99 at peak", "p99 at half of peak"),
     "routing": ("offers", "offers/s", "decision p99 (one pass)"),
+    "timers": ("lateness p50", "lateness p99", "lateness max", "backlog drain"),
 }
+EXACT = ("early", "skipped", "doubled")  # timers: counts that must be zero
 WITH_BASELINE = {"intake": "req/s", "routing": "offers/s"}
 
 
@@ -31,8 +33,15 @@ def test_every_scenario_runs_tiny(engine: str, tmp_path: Path) -> None:
         figures = results[scenario]["figures"]
         for name in names:
             assert figures[name]["value"] is not None, (scenario, name)
+        if scenario not in WITH_BASELINE:
+            continue
         with_baseline = figures[WITH_BASELINE[scenario]]
         assert with_baseline["baseline"] > 0
         assert with_baseline["ratio"] == pytest.approx(
             with_baseline["value"] / with_baseline["baseline"]
         )
+    timers = results["timers"]["figures"]
+    for name in EXACT:
+        assert timers[name]["value"] == 0, name
+    assert timers["queued"]["value"] == timers["due"]["value"]
+    assert timers["backlog queued"]["met"] is True
