@@ -1,5 +1,11 @@
 """What several test modules share: the test configuration."""
 
+# Office hours of the services that never close.
+ALWAYS_OPEN = "".join(
+    f'{day} = ["00:00-24:00"]\n'
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+)
+
 TEST_CONFIG = """
 [[queues]]
 name = "support"
@@ -47,14 +53,7 @@ offer_timeout_seconds = 5
 after_call_work_seconds = 0
 dispositions = ["resolved"]
 [services.office_hours]
-monday = ["00:00-24:00"]
-tuesday = ["00:00-24:00"]
-wednesday = ["00:00-24:00"]
-thursday = ["00:00-24:00"]
-friday = ["00:00-24:00"]
-saturday = ["00:00-24:00"]
-sunday = ["00:00-24:00"]
-
+<always open>
 [[services]]
 name = "returning"
 queue = "support"
@@ -63,14 +62,7 @@ default_region = "FR"
 types = ["immediate", "delayed"]
 duplicate_policy = "return-existing"
 [services.office_hours]
-monday = ["00:00-24:00"]
-tuesday = ["00:00-24:00"]
-wednesday = ["00:00-24:00"]
-thursday = ["00:00-24:00"]
-friday = ["00:00-24:00"]
-saturday = ["00:00-24:00"]
-sunday = ["00:00-24:00"]
-
+<always open>
 [[dispositions]]
 code = "resolved"
 label = "Resolved"
@@ -117,14 +109,7 @@ after_call_work_then = "not_ready"
 enabled = true
 fields = ["name", "phone", "data.topic", "instructions"]
 [services.office_hours]
-monday = ["00:00-24:00"]
-tuesday = ["00:00-24:00"]
-wednesday = ["00:00-24:00"]
-thursday = ["00:00-24:00"]
-friday = ["00:00-24:00"]
-saturday = ["00:00-24:00"]
-sunday = ["00:00-24:00"]
-
+<always open>
 [[services]]
 name = "preview"
 display_name = "Callback with agent preview"
@@ -137,14 +122,7 @@ min_lead_minutes = 0
 enabled = true
 fields = ["name", "phone", "desired_time", "data.account"]
 [services.office_hours]
-monday = ["00:00-24:00"]
-tuesday = ["00:00-24:00"]
-wednesday = ["00:00-24:00"]
-thursday = ["00:00-24:00"]
-friday = ["00:00-24:00"]
-saturday = ["00:00-24:00"]
-sunday = ["00:00-24:00"]
-
+<always open>
 [[agents]]
 login = "ada"
 name = "Ada Lovelace"
@@ -209,4 +187,4 @@ ring_seconds = 0.05
 pattern = "*"
 behaviour = "accept"
 ring_seconds = 0.05
-"""
+""".replace("<always open>\n", ALWAYS_OPEN)

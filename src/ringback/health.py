@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ringback.migrations import current_revision, head_revision
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 
 router = APIRouter(tags=["operations"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.get("/healthz")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from ringback.clock import Clock
 from ringback.db import Database
@@ -35,3 +36,6 @@ class Runtime:
 def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import httpx
@@ -18,7 +19,8 @@ import uvicorn
 from fastapi import FastAPI
 from tests.support import TEST_CONFIG
 
-from ringback.agents.service import set_password
+from ringback.agents import repository as agent_repository
+from ringback.agents.service import hash_password
 from ringback.apikeys.service import create_key
 from ringback.app import create_app
 from ringback.config.loader import parse_config
@@ -36,6 +38,12 @@ KEYS: dict[str, tuple[list[str], int | None]] = {
 
 AGENTS = ("ada", "bob", "sue")
 PASSWORD = "correct horse battery"
+
+
+@cache
+def password_hash() -> str:
+    """Hashed once: argon2 is slow on purpose, and every test signs agents in."""
+    return hash_password(PASSWORD)
 
 
 def free_port() -> int:
@@ -68,7 +76,9 @@ def prepare(database_url: str) -> dict[str, str]:
                 session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now
             )
             for login in AGENTS:
-                await set_password(session, login=login, password=PASSWORD, now=now)
+                agent = await agent_repository.by_login(session, login)
+                assert agent is not None
+                agent.password_hash = password_hash()
             for name, (services, limit) in KEYS.items():
                 issued = await create_key(
                     session, name=name, services=services, now=now, rate_limit_per_minute=limit

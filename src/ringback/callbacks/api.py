@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from ringback.auth import ApiCaller
 from ringback.callbacks import repository, service
@@ -25,10 +25,9 @@ from ringback.callbacks.schemas import (
 from ringback.callbacks.states import CallbackState
 from ringback.config import repository as config_repository
 from ringback.errors import invalid
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.post("", status_code=201, response_model=CallbackRead)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ringback.auth import ApiCaller
@@ -17,11 +17,10 @@ from ringback.config import repository
 from ringback.config.repository import Service
 from ringback.config.schema import ExceptionConfig, OfficeHoursConfig
 from ringback.errors import invalid
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 from ringback.scheduling.slots import slots_between
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 MAX_AVAILABILITY_DAYS = 31
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from ringback.contacts import service
 from ringback.contacts.models import ContactHistoryKind
@@ -20,11 +20,10 @@ from ringback.contacts.schemas import (
     contact_read,
     history_read,
 )
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 from ringback.workspace.auth import CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace/contacts", tags=["contacts"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Region = Annotated[str, Query(min_length=2, max_length=2, description="For national numbers.")]
 
 

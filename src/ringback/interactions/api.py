@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.email.schemas import EmailRead
@@ -25,11 +24,10 @@ from ringback.interactions.schemas import (
     interaction_read,
 )
 from ringback.interactions.states import Action
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import Runtime, RuntimeDep
 from ringback.workspace.auth import CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace/interactions", tags=["workspace"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def _read(handling: Handling) -> InteractionRead:

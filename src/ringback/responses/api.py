@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from ringback.contacts import service as contacts
 from ringback.interactions.common import load
@@ -17,11 +17,10 @@ from ringback.responses.schemas import (
     ResponseRendered,
     response_read,
 )
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 from ringback.workspace.auth import CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace/responses", tags=["responses"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.get("", response_model=ResponsePage)

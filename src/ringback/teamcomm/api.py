@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 from ringback.teamcomm import service
 from ringback.workspace.auth import CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace/team-communicator", tags=["team-communicator"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 class EntryRead(BaseModel):

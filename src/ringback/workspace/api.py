@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
 from ringback.agents.models import AgentChannel, AgentStatus
 from ringback.agents.schemas import Me, SessionRead, SignIn, StatusChange, agent_read, status_read
 from ringback.config import repository as config_repository
-from ringback.runtime import Runtime, get_runtime
+from ringback.runtime import RuntimeDep
 from ringback.workspace.auth import SESSION_COOKIE, CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.post("/session", status_code=201, response_model=SessionRead)
