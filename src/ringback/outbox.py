@@ -23,6 +23,7 @@ from ringback.clock import Clock
 from ringback.db import Base, Database
 
 log = structlog.get_logger(__name__)
+FAILURE_PAUSE = 2.0  # seconds
 
 
 class OutboxEvent(Base):
@@ -129,6 +130,7 @@ class OutboxRelay:
                     pass
             except Exception:
                 log.exception("outbox delivery failed; retrying")
+                await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=poll_seconds)
             self._kick.clear()

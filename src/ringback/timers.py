@@ -29,6 +29,7 @@ from ringback.interactions.offers import time_out_offers
 from ringback.metrics import Metrics
 
 log = structlog.get_logger(__name__)
+FAILURE_PAUSE = 2.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Timers:
             except Exception:
                 log.exception("timer pass failed; retrying")
                 upcoming = None
+                await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             now = self._clock.now()
             self._metrics.scheduler_lag.set(
                 max(0.0, (now - upcoming).total_seconds()) if upcoming else 0.0

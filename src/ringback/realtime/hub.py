@@ -21,6 +21,7 @@ from ringback.interactions import repository
 from ringback.interactions.models import AgentEvent
 
 log = structlog.get_logger(__name__)
+FAILURE_PAUSE = 2.0  # seconds
 LOOKBACK = 200  # event ids re-read each pass, for rows that committed late
 BATCH = 1000
 
@@ -112,5 +113,6 @@ class Hub:
                     pass
             except Exception:
                 log.exception("event fan-out failed; retrying")
+                await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._poll)

@@ -26,6 +26,7 @@ from ringback.routing.policy import FreeAgent, Refusal, Waiting, route
 from ringback.scheduling.window import may_call
 
 log = structlog.get_logger(__name__)
+FAILURE_PAUSE = 2.0  # seconds
 
 
 class RoutingEngine:
@@ -123,5 +124,6 @@ class RoutingEngine:
                     pass
             except Exception:
                 log.exception("routing pass failed; retrying")
+                await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._max_sleep)
