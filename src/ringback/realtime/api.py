@@ -42,16 +42,18 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
         await websocket.accept()  # so that the client sees the reason, not a bare 403
         await websocket.close(code=NOT_SIGNED_IN, reason=exc.detail)
         return
+    if after is None:
+        # Taken before the handshake completes: what the client does next is above it.
+        async with runtime.db.transaction() as session:
+            floor = await repository.last_event_id(session)
+    else:
+        floor = after
     await websocket.accept()
     listener = Listener(agent_id=me.agent.id, sees_everyone=is_supervisor(me.agent))
     runtime.hub.add(listener)  # first, so nothing committed during the replay is lost
     try:
         sent: set[int] = set()  # by id: rows can commit out of id order
-        if after is None:  # only what happens from now on
-            async with runtime.db.transaction() as session:
-                floor = await repository.last_event_id(session)
-        else:
-            floor = after
+        if after is not None:
             while True:  # what was missed, a batch at a time (no lock held while sending)
                 async with runtime.db.transaction() as session:
                     missed = await repository.events_after(
