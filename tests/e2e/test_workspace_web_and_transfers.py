@@ -82,7 +82,10 @@ def test_web_callback_call_then_schedule_a_callback_in_a_slot(
     offered = ada.wait_offer()
     ada.act(offered["id"], "accept")
     assert ada.act(offered["id"], "call").json()["state"] == "dialing"
-    ada.wait_state(offered["id"], "connected")
+    connected = ada.wait_state(offered["id"], "connected")
+    # The answer's dial result may follow the connected state by a moment.
+    while "reschedule" not in connected["actions"]:
+        connected = ada.interaction(offered["id"])
     later = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     moved = ada.act(
         offered["id"], "reschedule", {"desired_time": later.isoformat(), "personal": True}
