@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB_STAMP := web/node_modules/.installed
 
-.PHONY: setup demo serve test lint pytest lock clean
+.PHONY: setup ui demo serve test lint webtest lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,15 +13,28 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+## Build the agent desktop into src/ringback/ui, its API client generated from the OpenAPI document.
+ui: $(STAMP) $(WEB_STAMP)
+	$(BIN)/ringback openapi --output web/openapi.json
+	cd web && npm run --silent build
+
+setup: $(STAMP) ui
 
 ## Set up, migrate ./var/ringback.db, load the demo config and data, serve on :8000.
 demo: setup
 	$(BIN)/ringback demo
 
-## Lint, type-check, then the whole test suite (SQLite and PostgreSQL).
-test: setup lint
+## Lint, type-check, then the whole test suite (SQLite and PostgreSQL, the browser included).
+test: setup lint webtest
 	$(BIN)/pytest -n 2
+
+## The desktop's own unit tests (Vitest).
+webtest: setup
+	cd web && npm test --silent
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -36,3 +50,4 @@ lock:
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf web/node_modules web/openapi.json web/src/api/schema.d.ts src/ringback/ui

@@ -27,6 +27,7 @@ class ChannelStatusRead(BaseModel):
 
 
 class AgentRead(BaseModel):
+    id: int = Field(description="As in `agent_id` of interactions and events.")
     login: str
     name: str
     place: str
@@ -54,6 +55,7 @@ class StatusChange(BaseModel):
 
 def agent_read(agent: Agent) -> AgentRead:
     return AgentRead(
+        id=agent.id,
         login=agent.login,
         name=agent.name,
         place=agent.place,

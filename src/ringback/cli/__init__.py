@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ringback.cli import agents, apikeys, bench, callbacks, config, db, serve
+from ringback.cli import agents, apikeys, bench, callbacks, config, db, openapi, serve
 
 app = typer.Typer(
     name="ringback",
@@ -21,6 +21,7 @@ app.add_typer(apikeys.app, name="apikey")
 app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(agents.app, name="agents")
 app.command()(bench.bench)
+app.command()(openapi.openapi)
 
 
 def main() -> None:

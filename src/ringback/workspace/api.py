@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
@@ -80,22 +79,34 @@ async def set_status(
     return Me(agent=agent_read(me.agent), statuses=[status_read(s) for s in statuses])
 
 
-@router.get("/not-ready-reasons")
-async def not_ready_reasons(me: CurrentAgent, runtime: RuntimeDep) -> list[dict[str, str]]:
+class NotReadyReasonRead(BaseModel):
+    code: str
+    label: str
+
+
+class DispositionNode(BaseModel):
+    code: str
+    label: str
+    children: list[DispositionNode]
+
+
+@router.get("/not-ready-reasons", response_model=list[NotReadyReasonRead])
+async def not_ready_reasons(me: CurrentAgent, runtime: RuntimeDep) -> list[NotReadyReasonRead]:
+    """The reasons an agent may give for Not Ready."""
     async with runtime.db.transaction() as session:
         rows = await config_repository.all_not_ready_reasons(session)
-    return [{"code": r.code, "label": r.label} for r in rows if r.active]
+    return [NotReadyReasonRead(code=r.code, label=r.label) for r in rows if r.active]
 
 
-@router.get("/dispositions")
-async def dispositions(me: CurrentAgent, runtime: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("/dispositions", response_model=list[DispositionNode])
+async def dispositions(me: CurrentAgent, runtime: RuntimeDep) -> list[DispositionNode]:
     """The disposition code tree."""
     async with runtime.db.transaction() as session:
         rows = [r for r in await config_repository.all_dispositions(session) if r.active]
 
-    def children(parent: str | None) -> list[dict[str, Any]]:
+    def children(parent: str | None) -> list[DispositionNode]:
         return [
-            {"code": r.code, "label": r.label, "children": children(r.code)}
+            DispositionNode(code=r.code, label=r.label, children=children(r.code))
             for r in rows
             if r.parent_code == parent
         ]

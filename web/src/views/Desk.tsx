@@ -1,0 +1,192 @@
+// The agent's main window: My Status, notifications, the interactions on the desk, side views.
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import { api, unwrap, type Agent, type Interaction } from "../api/client";
+import { clockSkewMs } from "../lib/countdown";
+import { deskReducer, emptyDesk, offers, openInteractions } from "../lib/desk";
+import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
+import { messageOf } from "../lib/problems";
+import { EventStream, type Connection } from "../lib/stream";
+import { ContactDirectory } from "./Contacts";
+import { InteractionView } from "./Interaction";
+import { MyHistory } from "./MyHistory";
+import { MyStatus } from "./MyStatus";
+import { Notification } from "./Notification";
+import { ResponsesView } from "./Responses";
+import { TeamCommunicator } from "./TeamCommunicator";
+
+type Side = "team" | "contacts" | "responses" | "history";
+const SIDES: [Side, string][] = [
+  ["team", "Team Communicator"],
+  ["contacts", "Contact Directory"],
+  ["responses", "Responses"],
+  ["history", "My History"],
+];
+
+export type Act = (work: () => Promise<Interaction | unknown>) => Promise<boolean>;
+
+export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?: string) => void }) {
+  const [state, dispatch] = useReducer(deskReducer, emptyDesk);
+  const [connection, setConnection] = useState<Connection>("connecting");
+  const [skew, setSkew] = useState(Number.POSITIVE_INFINITY);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [side, setSide] = useState<Side>("team");
+
+  const reload = useCallback(async () => {
+    try {
+      const [me, desk] = await Promise.all([
+        unwrap(api.GET("/api/v1/workspace/me")),
+        unwrap(api.GET("/api/v1/workspace/interactions")),
+      ]);
+      dispatch({ type: "loaded", agentId: me.agent.id, statuses: me.statuses, interactions: desk });
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }, []);
+
+  useEffect(() => {
+    const stream = new EventStream({
+      onEvent: (event, receivedAt) => {
+        dispatch({ type: "event", event });
+        // The smallest gap seen is the closest to the true clock difference.
+        setSkew((known) => Math.min(known, clockSkewMs(event.at, receivedAt)));
+      },
+      onConnection: (next) => {
+        setConnection(next);
+        if (next === "ended") onSignedOut("Your session has ended. Please sign in again.");
+      },
+      onOpen: () => void reload(),
+    });
+    stream.start();
+    return () => stream.stop();
+  }, [reload, onSignedOut]);
+
+  const act: Act = useCallback(async (work) => {
+    setError(null);
+    try {
+      const answer = await work();
+      if (answer && typeof answer === "object" && "callback" in answer && "actions" in answer) {
+        dispatch({ type: "interaction", interaction: answer as Interaction });
+      }
+      return true;
+    } catch (failure) {
+      setError(messageOf(failure));
+      return false;
+    }
+  }, []);
+
+  const pending = offers(state);
+  const open = openInteractions(state);
+  const current = open.find((i) => i.id === selected) ?? open[open.length - 1] ?? null;
+  const offerShortcut = useRef(pending[0]);
+  offerShortcut.current = pending[0];
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (!(event.ctrlKey && event.altKey)) return;
+      const offer = offerShortcut.current;
+      const key = event.key.toLowerCase();
+      if (offer && (key === "a" || key === "r")) {
+        event.preventDefault();
+        const path = key === "a" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject";
+        void act(() => unwrap(api.POST(path, { params: { path: { interaction_id: offer.id } } })));
+      }
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [act]);
+
+  async function signOut() {
+    const ok = await act(() => unwrap(api.DELETE("/api/v1/workspace/session")));
+    if (ok) onSignedOut();
+  }
+
+  const supervisor = agent.roles.includes("supervisor") || agent.roles.includes("admin");
+  return (
+    <div className="desk">
+      <header className="topbar">
+        <span className="brand">Ringback</span>
+        <span className="agent" aria-label="Signed in as">
+          {agent.name} <small>place {agent.place}</small>
+        </span>
+        <MyStatus statuses={state.statuses} act={act} skewMs={Number.isFinite(skew) ? skew : 0} />
+        <nav aria-label="Pages">
+          {supervisor && <a href="/supervisor">Supervisor</a>}
+          <button type="button" className="plain" onClick={signOut}>
+            Sign out
+          </button>
+        </nav>
+      </header>
+      {connection === "lost" && (
+        <div role="alert" className="banner">
+          Connection to the server lost. Reconnecting… your calls continue and nothing is missed.
+        </div>
+      )}
+      {error && (
+        <div role="alert" className="banner error">
+          {error}
+          <button type="button" className="plain" aria-label="Dismiss error" onClick={() => setError(null)}>
+            ×
+          </button>
+        </div>
+      )}
+      <section className="notices" aria-live="polite" aria-label="Messages">
+        {state.notices.map((notice) => (
+          <p key={notice.key} className={`notice ${notice.kind}`}>
+            {notice.text}
+            <button type="button" className="plain" aria-label="Dismiss message" onClick={() => dispatch({ type: "dismiss", key: notice.key })}>
+              ×
+            </button>
+          </p>
+        ))}
+      </section>
+      <section className="offers" aria-label="Interaction notifications">
+        {pending.map((offer) => (
+          <Notification key={offer.id} offer={offer} act={act} skewMs={Number.isFinite(skew) ? skew : 0} />
+        ))}
+      </section>
+      <div className="workarea">
+        <main className="interactions">
+          {open.length === 0 ? (
+            <p className="empty">No interaction on your desk. Set a channel to Ready to receive callbacks.</p>
+          ) : (
+            <>
+              <div role="tablist" aria-label="My interactions" className="tabs">
+                {open.map((interaction) => (
+                  <button
+                    key={interaction.id}
+                    role="tab"
+                    type="button"
+                    aria-selected={interaction.id === current?.id}
+                    onClick={() => setSelected(interaction.id)}
+                  >
+                    {interaction.callback.name || interaction.callback.phone}
+                    <small>
+                      {label(CHANNELS, interaction.channel)} · {label(CALL_STATUS, interaction.state)}
+                    </small>
+                  </button>
+                ))}
+              </div>
+              {current && <InteractionView key={current.id} interaction={current} agent={agent} act={act} />}
+            </>
+          )}
+        </main>
+        <aside className="side" aria-label="Tools">
+          <div role="tablist" aria-label="Tools" className="tabs">
+            {SIDES.map(([key, title]) => (
+              <button key={key} role="tab" type="button" aria-selected={side === key} onClick={() => setSide(key)}>
+                {title}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" aria-label={SIDES.find(([key]) => key === side)?.[1]}>
+            {side === "team" && <TeamCommunicator />}
+            {side === "contacts" && <ContactDirectory />}
+            {side === "responses" && <ResponsesView interaction={current} />}
+            {side === "history" && <MyHistory />}
+          </div>
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+// The Dispositions view: the code tree, one code per interaction.
+import { api, unwrap, type DispositionNode, type Interaction } from "../api/client";
+import type { Act } from "./Desk";
+import { useLoaded } from "./common";
+
+export function Dispositions({ interaction: i, act }: { interaction: Interaction; act: Act }) {
+  const tree = useLoaded(() => unwrap(api.GET("/api/v1/workspace/dispositions")), []);
+  const services = useLoaded(() => unwrap(api.GET("/api/v1/workspace/services")), []);
+  const allowed = services.data?.find((s) => s.name === i.callback.service)?.dispositions;
+  const roots = (tree.data ?? []).filter((node) => !allowed || allowed.length === 0 || allowed.includes(node.code));
+
+  function choose(code: string) {
+    void act(() => unwrap(api.PUT("/api/v1/workspace/interactions/{interaction_id}/disposition", { params: { path: { interaction_id: i.id } }, body: { code } })));
+  }
+
+  function render(nodes: DispositionNode[], depth: number) {
+    return nodes.map((node) => (
+      <div key={node.code} style={{ marginInlineStart: `${depth}rem` }}>
+        <label>
+          <input type="radio" name={`disposition-${i.id}`} value={node.code} checked={i.disposition === node.code} onChange={() => choose(node.code)} />
+          {node.label}
+        </label>
+        {node.children.length > 0 && render(node.children, depth + 1)}
+      </div>
+    ));
+  }
+
+  return (
+    <section className="panel" aria-label="Dispositions">
+      <fieldset>
+        <legend>
+          <h3>Dispositions</h3>
+        </legend>
+        <p className="hint">{i.disposition ? `Chosen: ${i.disposition}` : i.disposition_required ? "Required before Mark Done." : "Optional."}</p>
+        {render(roots, 0)}
+      </fieldset>
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+// Interaction Notification: what is offered, Accept / Reject, and the countdown.
+import { useEffect, useRef } from "react";
+import { api, unwrap, type Interaction } from "../api/client";
+import { formatSeconds, secondsLeft } from "../lib/countdown";
+import { CALLBACK_TYPE, CHANNELS, fieldLabel, label } from "../lib/labels";
+import type { Act } from "./Desk";
+import { useNow } from "./common";
+
+export function Notification({ offer, act, skewMs }: { offer: Interaction; act: Act; skewMs: number }) {
+  const now = useNow(250);
+  const accept = useRef<HTMLButtonElement>(null);
+  useEffect(() => accept.current?.focus(), []);
+  const total = offer.offer_expires_at && offer.created_at ? Math.max(1, Math.round((Date.parse(offer.offer_expires_at) - Date.parse(offer.created_at)) / 1000)) : 1;
+  const left = offer.offer_expires_at ? secondsLeft(offer.offer_expires_at, now, skewMs) : null;
+  const titleId = `offer-${offer.id}`;
+  const answer = (how: "accept" | "reject") =>
+    act(() =>
+      unwrap(
+        api.POST(how === "accept" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject", {
+          params: { path: { interaction_id: offer.id } },
+        }),
+      ),
+    );
+
+  return (
+    <article role="alertdialog" aria-labelledby={titleId} aria-describedby={`${titleId}-timeout`} className="notification">
+      <h2 id={titleId}>
+        {label(CHANNELS, offer.channel)} callback: {offer.callback.name || offer.callback.phone}
+      </h2>
+      <p className="meta">
+        {offer.service_name} · {label(CALLBACK_TYPE, offer.callback.type)}
+      </p>
+      <dl className="fields">
+        {Object.entries(offer.preview).map(([key, value]) => (
+          <div key={key}>
+            <dt>{fieldLabel(key)}</dt>
+            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : String(value)}</dd>
+          </div>
+        ))}
+      </dl>
+      {left !== null && (
+        <div className="countdown">
+          <span role="timer" aria-label="Time left to answer">
+            {formatSeconds(left)}
+          </span>
+          <progress max={total} value={left} aria-hidden="true" />
+        </div>
+      )}
+      <p id={`${titleId}-timeout`} className="hint">
+        If you do nothing: {offer.on_offer_timeout ?? "it returns to the queue"}.
+      </p>
+      <div className="buttons">
+        <button ref={accept} type="button" className="accept" aria-keyshortcuts="Control+Alt+A" title="Accept (Ctrl+Alt+A)" onClick={() => answer("accept")}>
+          Accept
+        </button>
+        <button type="button" className="reject" aria-keyshortcuts="Control+Alt+R" title="Reject (Ctrl+Alt+R)" onClick={() => answer("reject")}>
+          Reject
+        </button>
+      </div>
+    </article>
+  );
+}

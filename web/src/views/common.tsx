@@ -1,0 +1,70 @@
+// Small building blocks shared by the views.
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { messageOf } from "../lib/problems";
+
+/** A modal dialog (native <dialog>: focus stays inside, Escape closes it). */
+export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  const id = `modal-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  return (
+    <dialog ref={ref} aria-labelledby={id} onClose={onClose} onCancel={onClose}>
+      <header className="modal-header">
+        <h2 id={id}>{title}</h2>
+        <button type="button" className="plain" aria-label="Close" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {children}
+    </dialog>
+  );
+}
+
+/** Data loaded from the API, reloaded when a key changes. */
+export function useLoaded<T>(load: () => Promise<T>, keys: unknown[]): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load()
+      .then((value) => live && (setData(value), setError(null)))
+      .catch((failure: unknown) => live && setError(messageOf(failure)));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...keys, round]);
+  return { data, error, reload: () => setRound((r) => r + 1) };
+}
+
+export function ErrorText({ error }: { error: string | null }) {
+  return error ? (
+    <p role="alert" className="error">
+      {error}
+    </p>
+  ) : null;
+}
+
+/** A value that settles after the user stops typing. */
+export function useDebounced<T>(value: T, ms = 250): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+export function useNow(intervalMs = 250): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
