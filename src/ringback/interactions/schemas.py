@@ -33,6 +33,9 @@ class InteractionRead(BaseModel):
     channel: str
     agent_id: int
     callback: CallbackRead
+    contact_id: uuid.UUID | None = Field(description="The contact the callback belongs to.")
+    service_name: str = Field(description="The service's display name.")
+    service_time_zone: str
     preview: dict[str, Any] = Field(description="The fields the service shows before Accept.")
     offer_expires_at: datetime | None
     on_offer_timeout: str | None = Field(description="What happens if the offer is left alone.")
@@ -85,6 +88,9 @@ def interaction_read(
         channel=interaction.channel,
         agent_id=interaction.agent_id,
         callback=callback_read(callback, service),
+        contact_id=callback.contact_id,
+        service_name=service.config.display_name or service.config.name,
+        service_time_zone=service.config.time_zone,
         preview=interaction.preview,
         offer_expires_at=interaction.offer_expires_at,
         on_offer_timeout=timeout,
