@@ -64,8 +64,12 @@ class RunningServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
 
-def prepare(database_url: str) -> dict[str, str]:
-    """Apply the test configuration and make the API keys; returns their secrets by name."""
+def prepare(
+    database_url: str,
+    config: str = TEST_CONFIG,
+    keys: dict[str, tuple[list[str], int | None]] = KEYS,
+) -> dict[str, str]:
+    """Apply a configuration and make the API keys; returns their secrets by name."""
 
     async def work() -> dict[str, str]:
         db = Database(database_url)
@@ -73,13 +77,13 @@ def prepare(database_url: str) -> dict[str, str]:
         secrets = {}
         async with db.transaction() as session:
             await apply_config(
-                session, config=parse_config(TEST_CONFIG, source="test.toml"), now=now
+                session, config=parse_config(config, source="test.toml"), now=now
             )
             for login in AGENTS:
                 agent = await agent_repository.by_login(session, login)
                 assert agent is not None
                 agent.password_hash = password_hash()
-            for name, (services, limit) in KEYS.items():
+            for name, (services, limit) in keys.items():
                 issued = await create_key(
                     session, name=name, services=services, now=now, rate_limit_per_minute=limit
                 )

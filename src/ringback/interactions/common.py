@@ -89,7 +89,8 @@ def note(
     now: datetime,
     **detail: Any,
 ) -> None:
-    """Append to the case history."""
+    """Append to the case history (a change to the interaction: its ``updated_at`` moves)."""
+    handling.interaction.updated_at = now
     session.add(
         InteractionHistory(
             interaction_id=handling.interaction.id, at=now, actor=actor, kind=kind, detail=detail

@@ -1,4 +1,5 @@
 // The Dispositions view: the code tree, one code per interaction.
+import { useState } from "react";
 import { api, unwrap, type DispositionNode, type Interaction } from "../api/client";
 import type { Act } from "./Desk";
 import { useLoaded } from "./common";
@@ -9,15 +10,21 @@ export function Dispositions({ interaction: i, act }: { interaction: Interaction
   const allowed = services.data?.find((s) => s.name === i.callback.service)?.dispositions;
   const roots = (tree.data ?? []).filter((node) => !allowed || allowed.length === 0 || allowed.includes(node.code));
 
-  function choose(code: string) {
-    void act(() => unwrap(api.PUT("/api/v1/workspace/interactions/{interaction_id}/disposition", { params: { path: { interaction_id: i.id } }, body: { code } })));
+  // Shown as chosen at once; the server's answer (or refusal) settles it.
+  const [pending, setPending] = useState<string | null>(null);
+  const chosen = pending ?? i.disposition;
+
+  async function choose(code: string) {
+    setPending(code);
+    await act(() => unwrap(api.PUT("/api/v1/workspace/interactions/{interaction_id}/disposition", { params: { path: { interaction_id: i.id } }, body: { code } })));
+    setPending(null);
   }
 
   function render(nodes: DispositionNode[], depth: number) {
     return nodes.map((node) => (
       <div key={node.code} style={{ marginInlineStart: `${depth}rem` }}>
         <label>
-          <input type="radio" name={`disposition-${i.id}`} value={node.code} checked={i.disposition === node.code} onChange={() => choose(node.code)} />
+          <input type="radio" name={`disposition-${i.id}`} value={node.code} checked={chosen === node.code} onChange={() => void choose(node.code)} />
           {node.label}
         </label>
         {node.children.length > 0 && render(node.children, depth + 1)}

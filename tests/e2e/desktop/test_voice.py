@@ -1,0 +1,76 @@
+"""Voice callbacks in the browser: notification, Accept, the call actions, disposition, Mark Done."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from tests.e2e.desktop.conftest import DesktopServer, OpenDesk, call_status, notification, set_status
+
+
+def test_voice_callback_from_notification_to_mark_done(
+    desktop: DesktopServer, open_desk: OpenDesk
+) -> None:
+    page = open_desk("ada")
+    desktop.ask_callback(
+        service="cards",
+        phone="+1 212 555 0123",
+        name="Dana Reyes",
+        data={"card_last4": "4417", "reason": "card stolen"},
+        instructions="Verify identity with date of birth.",
+    )
+    set_status(page, "Voice", "Ready")
+
+    offer = notification(page, "Dana Reyes")
+    expect(offer).to_be_visible()
+    expect(offer.get_by_role("timer", name="Time left to answer")).to_have_text(re.compile(r"0:[0-3]\d"))
+    expect(offer).to_contain_text("returned to the queue, and your status becomes Not Ready")
+    offer.get_by_role("button", name="Accept").click()
+
+    info = page.get_by_role("region", name="Callback Information")
+    expect(info).to_contain_text("Immediate")
+    expect(info).to_contain_text("+12125550123")
+    expect(info).to_contain_text("card stolen")
+    expect(info).to_contain_text("Verify identity with date of birth.")
+    expect(info).to_contain_text(re.compile(r"Customer: .*GMT-5|Customer: .*EST"))
+    expect(call_status(page)).to_contain_text(re.compile("Dialing|Ringing|Connected"))
+    expect(call_status(page)).to_contain_text("Connected")
+
+    actions = page.get_by_role("toolbar", name="Call Actions")
+    actions.get_by_role("button", name="Hold").click()
+    expect(call_status(page)).to_contain_text("On Hold")
+    actions.get_by_role("button", name="Resume").click()
+    expect(call_status(page)).to_contain_text("Connected")
+
+    actions.get_by_role("button", name="Send DTMF").click()
+    keypad = page.get_by_role("dialog", name="Send DTMF")
+    for key in "4417":
+        keypad.get_by_role("button", name=key, exact=True).click()
+    keypad.get_by_role("button", name="#", exact=True).click()
+    expect(keypad.get_by_label("Digits")).to_have_value("4417#")
+    keypad.get_by_role("button", name="Send").click()
+    history = page.get_by_role("region", name="Case History")
+    expect(history).to_contain_text("DTMF digits sent: 4417#")
+
+    page.get_by_role("region", name="Note").get_by_role("textbox").fill("Card stolen on the subway.")
+    page.get_by_role("button", name="Add note").click()
+    expect(history).to_contain_text("Note: Card stolen on the subway.")
+
+    actions.get_by_role("button", name="End Call").click()
+    expect(call_status(page)).to_contain_text("Ready to Call")
+    mark_done = actions.get_by_role("button", name="Mark Done")
+    expect(mark_done).to_be_disabled()
+    expect(page.get_by_text("Mark Done needs a disposition code")).to_be_visible()
+
+    page.get_by_role("radio", name="Resolved on this call").check()
+    expect(page.get_by_role("region", name="Dispositions")).to_contain_text("Chosen: resolved.first-call")
+    expect(mark_done).to_be_enabled()
+    mark_done.click()
+
+    expect(page.get_by_text("No interaction on your desk")).to_be_visible()
+    expect(page.get_by_label("Voice status")).to_have_value("after_call_work")
+    expect(page.get_by_label("Voice status")).to_have_value("ready", timeout=10_000)
+
+    page.get_by_role("tab", name="My History").click()
+    expect(page.get_by_role("table", name="My History")).to_contain_text("Dana Reyes")
+    expect(page.get_by_role("table", name="My History")).to_contain_text("resolved.first-call")
