@@ -138,6 +138,24 @@ def test_a_customer_can_cancel_until_an_agent_takes_the_callback() -> None:
 
 
 def test_allowed_events_follow_the_table_order() -> None:
-    assert allowed_events(S.SCHEDULED) == [E.DUE, E.RESCHEDULE, E.CANCEL, E.EXPIRE]
-    assert allowed_events(S.QUEUED) == [E.RESCHEDULE, E.CANCEL, E.OFFER, E.EXPIRE]
-    assert allowed_events(S.OFFERED) == [E.REJECT, E.ACCEPT, E.CANCEL]
+    assert allowed_events(S.SCHEDULED) == [
+        E.DUE,
+        E.RESCHEDULE,
+        E.CANCEL,
+        E.EXPIRE,
+        E.REPRIORITISE,
+    ]
+    assert allowed_events(S.QUEUED) == [
+        E.RESCHEDULE,
+        E.CANCEL,
+        E.OFFER,
+        E.EXPIRE,
+        E.REPRIORITISE,
+    ]
+    assert allowed_events(S.OFFERED) == [E.REJECT, E.ACCEPT, E.CANCEL, E.REPRIORITISE]
+
+
+def test_a_new_priority_leaves_a_waiting_callback_where_it_is() -> None:
+    reprioritisable = {state for (state, event) in TRANSITIONS if event is E.REPRIORITISE}
+    assert reprioritisable == {S.SCHEDULED, S.QUEUED, S.OFFERED}
+    assert all(TRANSITIONS[state, E.REPRIORITISE] is state for state in reprioritisable)

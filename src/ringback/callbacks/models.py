@@ -57,6 +57,8 @@ class Callback(Base):
         Index("ix_callbacks_phone", "phone", "service_id", "state"),
         Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),
         Index("ix_callbacks_listing", "created_at", "id"),
+        # The supervisor's waiting lists: one state at a time, oldest first.
+        Index("ix_callbacks_waiting", "state", "queued_at", "id"),
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
-from ringback.callbacks.states import ACTIVE_STATES, CallbackState
+from ringback.callbacks.states import ACTIVE_STATES, WAITING_LIST_STATES, CallbackState
 from ringback.db import upsert
 
 
@@ -216,3 +217,55 @@ async def history(session: AsyncSession, callback_id: uuid.UUID) -> Sequence[Cal
 async def counts_by_state(session: AsyncSession) -> dict[CallbackState, int]:
     rows = await session.execute(select(Callback.state, func.count()).group_by(Callback.state))
     return {state: count for state, count in rows}
+
+
+@dataclass(frozen=True)
+class WaitingCount:
+    service_id: int
+    state: CallbackState
+    count: int
+    oldest_queued_at: datetime | None
+    next_due_at: datetime | None
+
+
+async def waiting_counts(session: AsyncSession) -> list[WaitingCount]:
+    """Per service and waiting state: how many, the oldest queued_at, the earliest due_at."""
+    rows = await session.execute(
+        select(
+            Callback.service_id,
+            Callback.state,
+            func.count(),
+            func.min(Callback.queued_at),
+            func.min(Callback.due_at),
+        )
+        .where(Callback.state.in_(WAITING_LIST_STATES))
+        .group_by(Callback.service_id, Callback.state)
+    )
+    return [WaitingCount(*row) for row in rows]
+
+
+async def waiting(session: AsyncSession, *, service_id: int | None, limit: int) -> list[Callback]:
+    """Waiting callbacks, oldest first: in the queue or offered by queued_at, then the
+    scheduled ones by due_at. Each state is read in index order, at most ``limit`` rows."""
+    found: list[tuple[datetime, uuid.UUID, Callback]] = []
+    for state in (CallbackState.QUEUED, CallbackState.OFFERED):
+        query = select(Callback).where(Callback.state == state)
+        if service_id is not None:
+            query = query.where(Callback.service_id == service_id)
+        rows = await session.scalars(query.order_by(Callback.queued_at, Callback.id).limit(limit))
+        found += [(c.queued_at or c.created_at, c.id, c) for c in rows]
+    scheduled = select(Callback).where(
+        Callback.due_at.is_not(None), Callback.state == CallbackState.SCHEDULED
+    )
+    if service_id is not None:
+        scheduled = scheduled.where(Callback.service_id == service_id)
+    rows = await session.scalars(scheduled.order_by(Callback.due_at, Callback.id).limit(limit))
+    found += [(c.due_at or c.created_at, c.id, c) for c in rows]
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    return [callback for _, _, callback in found[:limit]]
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Callback]:
+    if not ids:
+        return []
+    return (await session.scalars(select(Callback).where(Callback.id.in_(ids)))).all()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -12,6 +13,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from ringback.callbacks.models import Callback
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
 from ringback.config.repository import Service
+
+if TYPE_CHECKING:
+    from ringback.callbacks.service import SlotAvailability
 
 DataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 DataValue = Annotated[str, StringConstraints(max_length=1000)]
@@ -168,4 +172,26 @@ def callback_read(callback: Callback, service: Service) -> CallbackRead:
         max_attempts=service.config.max_attempts,
         created_at=callback.created_at,
         updated_at=callback.updated_at,
+    )
+
+
+def availability_read(service: Service, slots: Sequence[SlotAvailability]) -> Availability:
+    """Open slots with their places left, in UTC and in the service's time zone."""
+    zone = service.config.zone
+    return Availability(
+        service=service.name,
+        time_zone=service.config.time_zone,
+        slot_minutes=service.config.slot_minutes,
+        slots=[
+            AvailabilitySlot(
+                start=slot.start,
+                end=slot.end,
+                start_local=slot.start.astimezone(zone),
+                end_local=slot.end.astimezone(zone),
+                capacity=slot.capacity,
+                booked=slot.booked,
+                available=slot.available,
+            )
+            for slot in slots
+        ],
     )

@@ -33,6 +33,7 @@ from ringback.contacts.models import ContactHistoryKind
 from ringback.contacts.service import add_history, contact_for_phone
 from ringback.db import lock_key, new_id
 from ringback.errors import RingbackError, conflict, invalid, not_found
+from ringback.scheduling.slots import slots_between
 
 
 @dataclass(frozen=True)
@@ -231,12 +232,85 @@ async def cancel_callback(
     caller: Caller,
     now: datetime,
     reason: str | None,
+    withdrawn_by: str = "customer",
 ) -> tuple[Callback, Service]:
+    """Cancel a callback no agent has taken yet; an open offer is withdrawn from the screen.
+
+    ``withdrawn_by`` is who the agent's case history names for a withdrawn offer.
+    """
     callback, service = await get_callback(
         session, callback_id=callback_id, caller=caller, for_update=True
     )
-    await _cancel(session, callback, service, actor=caller.actor, now=now, reason=reason)
+    await _cancel(
+        session,
+        callback,
+        service,
+        actor=caller.actor,
+        now=now,
+        reason=reason,
+        withdrawn_by=withdrawn_by,
+    )
     return callback, service
+
+
+async def set_priority(
+    session: AsyncSession,
+    *,
+    callback_id: uuid.UUID,
+    priority: int,
+    caller: Caller,
+    now: datetime,
+    reason: str | None = None,
+) -> tuple[Callback, Service]:
+    """Change the base priority of a callback that is still waiting; routing reads it next pass."""
+    callback, service = await get_callback(
+        session, callback_id=callback_id, caller=caller, for_update=True
+    )
+    step = transition(callback.id, callback.state, CallbackEvent.REPRIORITISE)
+    if priority == callback.priority:
+        return callback, service
+    why = f"priority {callback.priority} -> {priority}"
+    callback.priority = priority
+    _apply(
+        session,
+        callback,
+        step,
+        actor=caller.actor,
+        now=now,
+        reason=f"{why}: {reason}" if reason else why,
+    )
+    return callback, service
+
+
+@dataclass(frozen=True)
+class SlotAvailability:
+    start: datetime
+    end: datetime
+    capacity: int
+    booked: int
+
+    @property
+    def available(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+async def availability(
+    session: AsyncSession, *, service: Service, start: datetime, end: datetime, now: datetime
+) -> list[SlotAvailability]:
+    """Bookable slots starting in ``[start, end)``, within the lead time and the horizon."""
+    settings = service.config
+    earliest = max(start, now + timedelta(minutes=settings.min_lead_minutes))
+    latest = min(end, now + timedelta(days=settings.booking_horizon_days))
+    if earliest >= latest:
+        return []
+    slots = slots_between(settings.hours, settings.slot_length, earliest, latest)
+    if not slots:
+        return []
+    booked = await repository.bookings(session, service_id=service.id, start=start, end=end)
+    return [
+        SlotAvailability(slot.start, slot.end, settings.slot_capacity, booked.get(slot.start, 0))
+        for slot in slots
+    ]
 
 
 async def reschedule_callback(
@@ -355,13 +429,14 @@ async def _cancel(
     actor: str,
     now: datetime,
     reason: str | None,
+    withdrawn_by: str = "customer",
 ) -> None:
     step = transition(callback.id, callback.state, CallbackEvent.CANCEL)
     if callback.state is CallbackState.OFFERED:
         # Imported here: interactions build on callbacks, and this is the one way back.
         from ringback.interactions.offers import withdraw
 
-        await withdraw(session, callback=callback, now=now)
+        await withdraw(session, callback=callback, now=now, actor=withdrawn_by)
     await _release(session, callback)
     callback.due_at = None
     _apply(session, callback, step, actor=actor, now=now, reason=reason)

@@ -53,6 +53,7 @@ class CallbackEvent(StrEnum):
     COMPLETE = "complete"
     FAIL = "fail"
     EXPIRE = "expire"
+    REPRIORITISE = "reprioritise"  # a supervisor changed the base priority; the state stays
 
 
 S, E = CallbackState, CallbackEvent
@@ -62,13 +63,16 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
     (S.SCHEDULED, E.RESCHEDULE): S.SCHEDULED,
     (S.SCHEDULED, E.CANCEL): S.CANCELLED,
     (S.SCHEDULED, E.EXPIRE): S.EXPIRED,
+    (S.SCHEDULED, E.REPRIORITISE): S.SCHEDULED,
     (S.QUEUED, E.RESCHEDULE): S.SCHEDULED,
     (S.QUEUED, E.CANCEL): S.CANCELLED,
     (S.QUEUED, E.OFFER): S.OFFERED,
     (S.QUEUED, E.EXPIRE): S.EXPIRED,
+    (S.QUEUED, E.REPRIORITISE): S.QUEUED,
     (S.OFFERED, E.REJECT): S.QUEUED,
     (S.OFFERED, E.ACCEPT): S.ACCEPTED,
     (S.OFFERED, E.CANCEL): S.CANCELLED,
+    (S.OFFERED, E.REPRIORITISE): S.OFFERED,
     (S.ACCEPTED, E.DIAL): S.DIALING,
     (S.ACCEPTED, E.RESCHEDULE): S.SCHEDULED,
     (S.ACCEPTED, E.COMPLETE): S.COMPLETED,
@@ -87,6 +91,8 @@ ACTIVE_STATES = frozenset({S.SCHEDULED, S.QUEUED, S.OFFERED, S.ACCEPTED, S.DIALI
 TERMINAL_STATES = frozenset(set(CallbackState) - ACTIVE_STATES)
 # Active but not yet with an agent: these may still be moved or replaced by the customer.
 WAITING_STATES = frozenset({S.SCHEDULED, S.QUEUED})
+# Not yet with an agent, as a supervisor sees them: waiting, or on a screen but not accepted.
+WAITING_LIST_STATES = frozenset({S.SCHEDULED, S.QUEUED, S.OFFERED})
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ringback.auth import ApiCaller
-from ringback.callbacks import repository as callback_repository
-from ringback.callbacks.schemas import Availability, AvailabilitySlot
+from ringback.callbacks.schemas import Availability, availability_read
+from ringback.callbacks.service import availability as open_slots
 from ringback.callbacks.service import service_for
 from ringback.callbacks.states import CallbackType
 from ringback.config import repository
@@ -18,7 +18,6 @@ from ringback.config.repository import Service
 from ringback.config.schema import ExceptionConfig, OfficeHoursConfig
 from ringback.errors import invalid
 from ringback.runtime import RuntimeDep
-from ringback.scheduling.slots import slots_between
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 MAX_AVAILABILITY_DAYS = 31
@@ -102,34 +101,5 @@ async def availability(
         )
     async with runtime.db.transaction() as session:
         found = await service_for(session, name=service, caller=caller)
-        settings = found.config
-        earliest = max(start, now + timedelta(minutes=settings.min_lead_minutes))
-        latest = min(end, now + timedelta(days=settings.booking_horizon_days))
-        slots = (
-            slots_between(settings.hours, settings.slot_length, earliest, latest)
-            if earliest < latest
-            else []
-        )
-        booked = (
-            await callback_repository.bookings(session, service_id=found.id, start=start, end=end)
-            if slots
-            else {}
-        )
-    zone = settings.zone
-    return Availability(
-        service=settings.name,
-        time_zone=settings.time_zone,
-        slot_minutes=settings.slot_minutes,
-        slots=[
-            AvailabilitySlot(
-                start=slot.start,
-                end=slot.end,
-                start_local=slot.start.astimezone(zone),
-                end_local=slot.end.astimezone(zone),
-                capacity=settings.slot_capacity,
-                booked=booked.get(slot.start, 0),
-                available=max(0, settings.slot_capacity - booked.get(slot.start, 0)),
-            )
-            for slot in slots
-        ],
-    )
+        slots = await open_slots(session, service=found, start=start, end=end, now=now)
+    return availability_read(found, slots)

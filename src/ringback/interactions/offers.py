@@ -150,8 +150,10 @@ async def time_out_offers(session: AsyncSession, *, now: datetime, limit: int = 
     return len(expired)
 
 
-async def withdraw(session: AsyncSession, *, callback: Callback, now: datetime) -> None:
-    """The customer cancelled while the callback was on an agent's screen: take it away."""
+async def withdraw(
+    session: AsyncSession, *, callback: Callback, now: datetime, actor: str = "customer"
+) -> None:
+    """The callback was cancelled while it was on an agent's screen: take it away."""
     interaction = await repository.open_offer_for_callback(session, callback.id)
     if interaction is None:
         return
@@ -160,7 +162,8 @@ async def withdraw(session: AsyncSession, *, callback: Callback, now: datetime) 
     interaction.offer_expires_at, interaction.ended_at = None, now
     status = await _status(session, interaction)
     status.offered = None
-    note(session, handling, "withdrawn", actor="customer", now=now)
+    announce_status(session, status, now=now)
+    note(session, handling, "withdrawn", actor=actor, now=now)
     announce(session, handling, now=now)
 
 
