@@ -37,6 +37,7 @@ from ringback.responses.api import router as responses_router
 from ringback.routing.engine import RoutingEngine
 from ringback.runtime import Runtime
 from ringback.settings import Settings
+from ringback.supervisor.api import router as supervisor_router
 from ringback.teamcomm.api import router as teamcomm_router
 from ringback.telephony.bridge import SwitchBridge
 from ringback.telephony.sim.script import SimulatorScript
@@ -44,6 +45,7 @@ from ringback.telephony.sim.switch import SimulatedSwitch
 from ringback.telephony.switch import Switch
 from ringback.timers import Timers
 from ringback.workspace.api import router as workspace_router
+from ringback.workspace.services_api import router as workspace_services_router
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -106,6 +108,8 @@ def create_app(
     app.include_router(contacts_router)
     app.include_router(responses_router)
     app.include_router(teamcomm_router)
+    app.include_router(workspace_services_router)
+    app.include_router(supervisor_router)
     _install_error_handlers(app, metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app

@@ -139,3 +139,24 @@ async def prune_events(session: AsyncSession, *, before: datetime) -> None:
 
 async def last_event_id(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(AgentEvent.id))) or 0)
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Interaction]:
+    if not ids:
+        return []
+    return (await session.scalars(select(Interaction).where(Interaction.id.in_(ids)))).all()
+
+
+async def offered_agents(
+    session: AsyncSession, callback_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Callback -> the agent whose screen shows its open offer."""
+    if not callback_ids:
+        return {}
+    rows = await session.execute(
+        select(Interaction.callback_id, Interaction.agent_id).where(
+            Interaction.callback_id.in_(callback_ids),
+            Interaction.state == InteractionState.OFFERED,
+        )
+    )
+    return {callback_id: agent_id for callback_id, agent_id in rows}

@@ -51,9 +51,16 @@ class Match:
     channel: str
 
 
+def aged_priority(
+    priority: int, aging_per_minute: float, queued_at: datetime, now: datetime
+) -> float:
+    """The base priority plus what the callback gained by waiting in the queue."""
+    minutes = max(0.0, (now - queued_at).total_seconds() / 60)
+    return priority + aging_per_minute * minutes
+
+
 def effective_priority(waiting: Waiting, now: datetime) -> float:
-    minutes = max(0.0, (now - waiting.queued_at).total_seconds() / 60)
-    return waiting.priority + waiting.aging_per_minute * minutes
+    return aged_priority(waiting.priority, waiting.aging_per_minute, waiting.queued_at, now)
 
 
 def route(
