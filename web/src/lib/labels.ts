@@ -43,7 +43,7 @@ export const DIAL_RESULT: Record<string, string> = {
 
 export function label(table: Record<string, string>, value: string | null | undefined): string {
   if (!value) return "";
-  return table[value] ?? value.replace(/_/g, " ");
+  return (Object.hasOwn(table, value) ? table[value] : undefined) ?? value.replace(/_/g, " ");
 }
 
 /** "data.topic" -> "Topic", "name" -> "Name". */

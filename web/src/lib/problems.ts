@@ -6,7 +6,7 @@ export interface Problem {
   title?: string;
   detail?: string;
   field?: string;
-  errors?: { field?: string; message?: string }[];
+  errors?: { field?: string; in?: string; reason?: string }[];
   [extra: string]: unknown;
 }
 
@@ -35,16 +35,17 @@ function sentence(text: string): string {
 /** One or two sentences for the agent: the server's detail, or a plain rewording of the code. */
 export function describeProblem(problem: Problem): string {
   const code = problem.code ?? "";
-  if (code in PLAIN && (!problem.detail || code === "unreachable" || code === "csrf-failed")) {
+  const plain = Object.hasOwn(PLAIN, code);
+  if (plain && (!problem.detail || code === "unreachable" || code === "csrf-failed")) {
     return PLAIN[code] as string;
   }
   if (problem.errors && problem.errors.length > 0) {
     return problem.errors
-      .map((e) => sentence(e.field ? `${e.field}: ${e.message ?? "not valid"}` : (e.message ?? "")))
+      .map((e) => sentence(e.field ? `${e.field}: ${e.reason ?? "not valid"}` : (e.reason ?? "")))
       .join(" ");
   }
   if (problem.detail) return sentence(problem.detail);
-  if (code in PLAIN) return PLAIN[code] as string;
+  if (plain) return PLAIN[code] as string;
   if (problem.status >= 500) return PLAIN["internal-error"] as string;
   return sentence(problem.title ?? `The request failed (${problem.status})`);
 }
