@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from tests.e2e.desktop.conftest import DesktopServer, OpenDesk, call_status, notification, set_status
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def test_voice_callback_from_notification_to_mark_done(
