@@ -24,6 +24,7 @@ from ringback.config.api import router as services_router
 from ringback.config.service import simulator_script
 from ringback.contacts.api import router as contacts_router
 from ringback.db import CommitNotice, Database
+from ringback.desktop import mount_desktop
 from ringback.email.sender import EmailSender
 from ringback.errors import RingbackError
 from ringback.health import router as health_router
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(teamcomm_router)
     app.include_router(workspace_services_router)
     app.include_router(supervisor_router)
+    mount_desktop(app)
     _install_error_handlers(app, metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app

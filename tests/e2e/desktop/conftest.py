@@ -244,7 +244,9 @@ class DesktopServer:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set RINGBACK_TEST_CHROMIUM)")
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: `apt-get install chromium` (or set RINGBACK_TEST_CHROMIUM)"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield launched
@@ -274,8 +276,18 @@ def open_desk(
     """Sign an agent in, in a browser window of their own; each window is saved as a screenshot."""
     pages: list[tuple[str, Page]] = []
 
-    def open_desk(login: str, *, path: str = "/", width: int = 1280, height: int = 800) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def open_desk(
+        login: str,
+        *,
+        path: str = "/",
+        width: int = 1280,
+        height: int = 800,
+        timezone_id: str | None = None,
+    ) -> Page:
+        """``timezone_id`` is the browser's (the agent's) zone; by default the host's (UTC in CI)."""
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, timezone_id=timezone_id
+        )
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.goto(desktop.url + path)

@@ -1,4 +1,4 @@
-"""Voice callbacks in the browser: notification, Accept, the call actions, disposition, Mark Done."""
+"""Voice callbacks in the browser: notification, Accept, call actions, disposition, Mark Done."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.desktop.conftest import DesktopServer, OpenDesk, call_status, notification, set_status
+from tests.e2e.desktop.conftest import (
+    DesktopServer,
+    OpenDesk,
+    call_status,
+    notification,
+    set_status,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -26,7 +32,9 @@ def test_voice_callback_from_notification_to_mark_done(
 
     offer = notification(page, "Dana Reyes")
     expect(offer).to_be_visible()
-    expect(offer.get_by_role("timer", name="Time left to answer")).to_have_text(re.compile(r"0:[0-3]\d"))
+    expect(offer.get_by_role("timer", name="Time left to answer")).to_have_text(
+        re.compile(r"0:[0-3]\d")
+    )
     expect(offer).to_contain_text("returned to the queue, and your status becomes Not Ready")
     offer.get_by_role("button", name="Accept").click()
 
@@ -55,7 +63,9 @@ def test_voice_callback_from_notification_to_mark_done(
     history = page.get_by_role("region", name="Case History")
     expect(history).to_contain_text("DTMF digits sent: 4417#")
 
-    page.get_by_role("region", name="Note").get_by_role("textbox").fill("Card stolen on the subway.")
+    page.get_by_role("region", name="Note").get_by_role("textbox").fill(
+        "Card stolen on the subway."
+    )
     page.get_by_role("button", name="Add note").click()
     expect(history).to_contain_text("Note: Card stolen on the subway.")
 
@@ -66,7 +76,9 @@ def test_voice_callback_from_notification_to_mark_done(
     expect(page.get_by_text("Mark Done needs a disposition code")).to_be_visible()
 
     page.get_by_role("radio", name="Resolved on this call").check()
-    expect(page.get_by_role("region", name="Dispositions")).to_contain_text("Chosen: resolved.first-call")
+    expect(page.get_by_role("region", name="Dispositions")).to_contain_text(
+        "Chosen: resolved.first-call"
+    )
     expect(mark_done).to_be_enabled()
     mark_done.click()
 

@@ -25,7 +25,8 @@ const SIDES: [Side, string][] = [
 export type Act = (work: () => Promise<Interaction | unknown>) => Promise<boolean>;
 
 export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?: string) => void }) {
-  const [state, dispatch] = useReducer(deskReducer, emptyDesk);
+  // Known from the start: a supervisor's stream carries every agent's events.
+  const [state, dispatch] = useReducer(deskReducer, { ...emptyDesk, agentId: agent.id });
   const [connection, setConnection] = useState<Connection>("connecting");
   const [skew, setSkew] = useState(Number.POSITIVE_INFINITY);
   const [selected, setSelected] = useState<string | null>(null);

@@ -6,6 +6,8 @@ import { browserZone, formatInZone, wallTimeToUtc } from "../lib/time";
 import type { Act } from "./Desk";
 import { ErrorText, Modal, useLoaded } from "./common";
 
+// The picker offers the next few days' slots; farther dates go through "Other time".
+const SLOT_DAYS = 3;
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export function DtmfKeypad({ interaction: i, act, onClose }: { interaction: Interaction; act: Act; onClose: () => void }) {
@@ -45,7 +47,7 @@ export function RescheduleDialog({ interaction: i, act, title, onClose }: { inte
   const [wall, setWall] = useState("");
   const [zone, setZone] = useState(customerZone);
   const availability = useLoaded(
-    () => unwrap(api.GET("/api/v1/workspace/services/{service}/availability", { params: { path: { service: i.callback.service } } })),
+    () => unwrap(api.GET("/api/v1/workspace/services/{service}/availability", { params: { path: { service: i.callback.service }, query: { days: SLOT_DAYS } } })),
     [i.callback.service],
   );
   const days = useMemo(() => {
