@@ -72,23 +72,39 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
     }
   }
 
+  async function signOut() {
+    try {
+      await unwrap(api.DELETE("/api/v1/workspace/session"));
+      onSignedOut();
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
+  }
+
+  const header = (
+    <header className="topbar">
+      <span className="brand">Ringback · Supervisor</span>
+      <span className="agent">{agent.name}</span>
+      <nav aria-label="Pages">
+        <a href="/">My desk</a>
+        <button type="button" className="plain" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </nav>
+    </header>
+  );
   if (!agent.roles.includes("supervisor") && !agent.roles.includes("admin")) {
     return (
-      <main className="supervisor">
-        <p role="alert">This page is for supervisors. <a href="/">Back to my desk</a></p>
-      </main>
+      <div className="supervisor">
+        {header}
+        <p role="alert">This page is for supervisors.</p>
+      </div>
     );
   }
 
   return (
     <div className="supervisor">
-      <header className="topbar">
-        <span className="brand">Ringback · Supervisor</span>
-        <span className="agent">{agent.name}</span>
-        <nav aria-label="Pages">
-          <a href="/">My desk</a>
-        </nav>
-      </header>
+      {header}
       {connection === "lost" && (
         <div role="alert" className="banner">
           Live updates interrupted. Reconnecting…
