@@ -184,6 +184,7 @@ class DesktopServer:
     keys: dict[str, str]
     log: Path
     port: int = field(default_factory=free_port)
+    settings: dict[str, str] = field(default_factory=dict)  # RINGBACK_* for the next start
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -191,7 +192,7 @@ class DesktopServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {**os.environ, "RINGBACK_SCHEDULER_MAX_SLEEP_SECONDS": "0.2"}
+        env = {**os.environ, "RINGBACK_SCHEDULER_MAX_SLEEP_SECONDS": "0.2", **self.settings}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ringback", "serve", "--db", self.database_url,
@@ -284,7 +285,7 @@ def open_desk(
         height: int = 800,
         timezone_id: str | None = None,
     ) -> Page:
-        """``timezone_id`` is the browser's (the agent's) zone; by default the host's (UTC in CI)."""
+        """``timezone_id``: the browser's (the agent's) zone; by default the host's (UTC in CI)."""
         context = browser.new_context(
             viewport={"width": width, "height": height}, timezone_id=timezone_id
         )

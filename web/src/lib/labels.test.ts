@@ -90,3 +90,11 @@ describe("caseLine", () => {
     expect(caseLine("custom_event", {})).toBe("custom event");
   });
 });
+
+describe("caseLine for parties", () => {
+  it("says who joined or left the call", () => {
+    expect(caseLine("party_joined", { address: "+12125550123", role: "customer" })).toBe("+12125550123 joined (customer)");
+    expect(caseLine("party_left", { address: "place:1002", cause: "transfer" })).toBe("place:1002 left (transfer)");
+    expect(caseLine("party_left", { address: "place:1002", cause: null })).toBe("place:1002 left");
+  });
+});

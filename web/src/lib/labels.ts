@@ -80,6 +80,10 @@ export function caseLine(kind: string, detail: Record<string, unknown>): string 
       return `Call ${text("state")}${detail.cause ? ` (${text("cause")})` : ""}`;
     case "done":
       return "Marked done";
+    case "party_joined":
+      return `${text("address")} joined (${text("role")})`;
+    case "party_left":
+      return `${text("address")} left${detail.cause ? ` (${text("cause")})` : ""}`;
     default: {
       const rest = Object.entries(detail)
         .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)

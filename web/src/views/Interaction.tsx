@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, unwrap, type Action, type Agent, type Interaction } from "../api/client";
 import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, caseLine, fieldLabel, label } from "../lib/labels";
-import { browserZone, inBothZones } from "../lib/time";
+import { browserZone, inBothZones, inBothZonesText } from "../lib/time";
 import { ContactCard } from "./Contacts";
 import type { Act } from "./Desk";
 import { Dispositions } from "./Dispositions";
@@ -164,7 +164,7 @@ export function InteractionView({ interaction: i, agent, act }: { interaction: I
         <Modal title={TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].title} onClose={() => setDialog(null)}>
           <p>Choose who to {dialog === "transfer" ? "transfer the call to" : dialog === "conference" ? "add to the call" : "consult"}.</p>
           <TeamCommunicator
-            pickLabel={TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].title.replace("Instant Call ", "").replace("Start ", "")}
+            pickLabel={TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].title.replace("Instant Call ", "").replace("Start Consultation", "Consult")}
             onPick={async (target) => {
               const path = TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].path;
               const ok = await act(() => unwrap(api.POST(path, { params: { path: { interaction_id: i.id } }, body: { target } })));
@@ -265,7 +265,7 @@ function CaseInformation({ interaction: i }: { interaction: Interaction }) {
         {Object.entries(i.preview).map(([key, value]) => (
           <div key={key}>
             <dt>{fieldLabel(key)}</dt>
-            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : String(value)}</dd>
+            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), i.callback.time_zone ?? i.service_time_zone) : String(value)}</dd>
           </div>
         ))}
       </dl>
@@ -336,10 +336,15 @@ function CaseHistory({ interaction: i }: { interaction: Interaction }) {
     () => unwrap(api.GET("/api/v1/workspace/interactions/{interaction_id}/history", { params: { path: { interaction_id: i.id } } })),
     [i.id, i.updated_at],
   );
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    // The newest entry is the one the agent wants to see.
+    if (list.current) list.current.scrollTop = list.current.scrollHeight;
+  }, [history.data]);
   return (
     <section className="panel" aria-label="Case History">
       <h3>Case History</h3>
-      <ol className="history">
+      <ol className="history" ref={list}>
         {(history.data ?? []).map((entry, index) => (
           <li key={index}>
             <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString()}</time> <span className="actor">{entry.actor}</span> {caseLine(entry.kind, entry.detail)}
