@@ -79,6 +79,7 @@ def demo(
     base = f"http://{host}:{port}"
     typer.echo(
         f"\nRingback demo on {base}  (database {db})\n"
+        f"  desktop:      {base}/  (supervisors: {base}/supervisor)\n"
         f"  API docs:     {base}/docs\n"
         f"  API key:      {secret}\n"
         f"  demo data:    {created} new callbacks; a demo customer asks for more every ~25 s\n"
