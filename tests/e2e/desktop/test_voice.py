@@ -89,3 +89,22 @@ def test_voice_callback_from_notification_to_mark_done(
     page.get_by_role("tab", name="My History").click()
     expect(page.get_by_role("table", name="My History")).to_contain_text("Dana Reyes")
     expect(page.get_by_role("table", name="My History")).to_contain_text("resolved.first-call")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
+def test_the_desk_fits_common_screens(
+    desktop: DesktopServer, open_desk: OpenDesk, width: int, height: int
+) -> None:
+    page = open_desk("ada", width=width, height=height)
+    desktop.ask_callback(service="cards", phone="+1 212 555 0125", name="Wide Screen")
+    set_status(page, "Voice", "Ready")
+    notification(page, "Wide Screen").get_by_role("button", name="Accept").click()
+    expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}x{height}"
+    for region in ("Call Actions", "Call Status"):
+        box = page.get_by_label(region, exact=True).bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= height, f"{region} is below the fold"
+    assert page.get_by_role("button", name="Sign out").bounding_box() is not None
