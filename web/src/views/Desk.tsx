@@ -1,10 +1,10 @@
 // The agent's main window: My Status, notifications, the interactions on the desk, side views.
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { api, unwrap, type Agent, type Interaction } from "../api/client";
+import { api, unwrap, type Agent, type ChannelStatus, type Interaction } from "../api/client";
 import { clockSkewMs } from "../lib/countdown";
 import { deskReducer, emptyDesk, offers, openInteractions } from "../lib/desk";
 import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
-import { messageOf } from "../lib/problems";
+import { ApiProblem, messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
 import { ContactDirectory } from "./Contacts";
 import { InteractionView } from "./Interaction";
@@ -68,13 +68,19 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       const answer = await work();
       if (answer && typeof answer === "object" && "callback" in answer && "actions" in answer) {
         dispatch({ type: "interaction", interaction: answer as Interaction });
+      } else if (answer && typeof answer === "object" && "statuses" in answer) {
+        dispatch({ type: "statuses", statuses: (answer as { statuses: ChannelStatus[] }).statuses });
       }
       return true;
     } catch (failure) {
-      setError(messageOf(failure));
+      if (failure instanceof ApiProblem && failure.problem.status === 401) {
+        onSignedOut(failure.message);
+      } else {
+        setError(messageOf(failure));
+      }
       return false;
     }
-  }, []);
+  }, [onSignedOut]);
 
   const pending = offers(state);
   const open = openInteractions(state);
@@ -181,7 +187,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
             ))}
           </div>
           <div role="tabpanel" aria-label={SIDES.find(([key]) => key === side)?.[1]}>
-            {side === "team" && <TeamCommunicator />}
+            {side === "team" && <TeamCommunicator refresh={current?.updated_at} />}
             {side === "contacts" && <ContactDirectory />}
             {side === "responses" && <ResponsesView interaction={current} />}
             {side === "history" && <MyHistory />}
