@@ -32,6 +32,13 @@ export function inBothZones(iso: string, customerZone: string, agentZone: string
   return { customer, agent, same: offsetMinutes(new Date(iso).getTime(), customerZone) === offsetMinutes(new Date(iso).getTime(), agentZone) };
 }
 
+/** "Thu 26 Nov, 08:22 CET (you: Wed 25 Nov, 23:22 GMT-8)"; the text as given if it is not a time. */
+export function inBothZonesText(iso: string, customerZone: string, agentZone = browserZone()): string {
+  if (Number.isNaN(Date.parse(iso))) return iso;
+  const both = inBothZones(iso, customerZone, agentZone);
+  return both.same ? both.customer : `${both.customer} (you: ${both.agent})`;
+}
+
 /** The zone's offset from UTC at that instant, in minutes (east positive). */
 export function offsetMinutes(instantMs: number, zone: string): number {
   const parts = new Intl.DateTimeFormat("en-US", {

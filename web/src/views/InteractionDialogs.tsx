@@ -84,7 +84,9 @@ export function RescheduleDialog({ interaction: i, act, title, onClose }: { inte
               <div className="slot-list">
                 {slots.map((slot) => {
                   const customer = formatInZone(slot.start, customerZone).split(", ")[1];
-                  const mine = formatInZone(slot.start, agentZone).split(", ")[1];
+                  // The agent's day is named when it is not the customer's ("you: Wed 25 Nov, 23:30").
+                  const [myDay, myTime] = formatInZone(slot.start, agentZone).split(", ");
+                  const mine = myDay === day ? myTime : `${myDay}, ${myTime}`;
                   return (
                     <button key={slot.start} type="button" aria-label={`${day} ${customer}${customerZone !== agentZone ? ` (you: ${mine})` : ""}, ${slot.available} left`} onClick={() => book(new Date(slot.start))}>
                       {customer}

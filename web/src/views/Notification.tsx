@@ -3,6 +3,7 @@ import { useEffect, useRef } from "react";
 import { api, unwrap, type Interaction } from "../api/client";
 import { formatSeconds, secondsLeft } from "../lib/countdown";
 import { CALLBACK_TYPE, CHANNELS, fieldLabel, label } from "../lib/labels";
+import { inBothZonesText } from "../lib/time";
 import type { Act } from "./Desk";
 import { useNow } from "./common";
 
@@ -34,7 +35,7 @@ export function Notification({ offer, act, skewMs }: { offer: Interaction; act: 
         {Object.entries(offer.preview).map(([key, value]) => (
           <div key={key}>
             <dt>{fieldLabel(key)}</dt>
-            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : String(value)}</dd>
+            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), offer.callback.time_zone ?? offer.service_time_zone) : String(value)}</dd>
           </div>
         ))}
       </dl>

@@ -1,0 +1,59 @@
+"""The Reschedule dialog's slot buttons, worked out independently of the desktop's code."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from tests.e2e.desktop.conftest import DesktopServer
+
+
+def open_slots(desktop: DesktopServer, service: str) -> list[dict[str, Any]]:
+    """The service's bookable slots with a place left, from the Callback API."""
+    answer = httpx.get(
+        f"{desktop.url}/api/v1/services/{service}/availability",
+        headers={"Authorization": f"Bearer {desktop.keys['all']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return [slot for slot in answer.json()["slots"] if slot["available"] > 0]
+
+
+def instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def slot_button(
+    slot: dict[str, Any], customer_zone: str, agent_zone: str | None
+) -> re.Pattern[str]:
+    """The accessible name of a slot's button: the day and time in the customer's zone, then the
+    agent's time when the zones differ, with the agent's day when it is another one
+    ("Fri 27 Nov 09:30 CET (you: 00:30 GMT-8), 3 left", "Fri 27 Nov 08:30 CET (you: Thu 26 Nov,
+    23:30 GMT-8), 3 left")."""
+    start = instant(slot["start"])
+    customer = start.astimezone(ZoneInfo(customer_zone))
+    day = f"{customer:%a} {customer.day} {customer:%b}"
+    name = rf"{re.escape(day)} {customer:%H:%M} \S+"
+    if agent_zone is not None:
+        mine = start.astimezone(ZoneInfo(agent_zone))
+        my_day = f"{mine:%a} {mine.day} {mine:%b}"
+        shown = f"{mine:%H:%M}" if my_day == day else f"{my_day}, {mine:%H:%M}"
+        name += rf" \(you: {re.escape(shown)} \S+\)"
+    return re.compile(rf"^{name}, {slot['available']} left$")
+
+
+def day_group(slot: dict[str, Any], customer_zone: str) -> str:
+    customer = instant(slot["start"]).astimezone(ZoneInfo(customer_zone))
+    return f"{customer:%a} {customer.day} {customer:%b}"
+
+
+def other_day_for_agent(slot: dict[str, Any], customer_zone: str, agent_zone: str) -> bool:
+    """Whether the agent's calendar day at the slot is not the customer's."""
+    start = instant(slot["start"])
+    return (
+        start.astimezone(ZoneInfo(customer_zone)).date()
+        != start.astimezone(ZoneInfo(agent_zone)).date()
+    )
