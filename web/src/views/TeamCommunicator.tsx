@@ -6,7 +6,9 @@ import { ErrorText, useDebounced, useLoaded } from "./common";
 
 const KIND_LABEL: Record<string, string> = { agent: "Agent", queue: "Queue", "routing-point": "Routing point", contact: "Contact", favorite: "Favorite", recent: "Recent" };
 
-export function TeamCommunicator({ onPick, pickLabel }: { onPick?: (target: string) => void; pickLabel?: string }) {
+// `refresh`: a value that changes when favorites or recents may have changed elsewhere (a transfer,
+// conference or consultation picked in a call's dialog), so the lists shown with no query are read again.
+export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (target: string) => void; pickLabel?: string; refresh?: unknown }) {
   const [query, setQuery] = useState("");
   const [error, setError] = useState<string | null>(null);
   const settled = useDebounced(query.trim());
@@ -14,8 +16,8 @@ export function TeamCommunicator({ onPick, pickLabel }: { onPick?: (target: stri
     () => (settled ? unwrap(api.GET("/api/v1/workspace/team-communicator", { params: { query: { q: settled } } })) : Promise.resolve([] as Target[])),
     [settled],
   );
-  const favorites = useLoaded(() => unwrap(api.GET("/api/v1/workspace/team-communicator/favorites")), []);
-  const recents = useLoaded(() => unwrap(api.GET("/api/v1/workspace/team-communicator/recents")), []);
+  const favorites = useLoaded(() => unwrap(api.GET("/api/v1/workspace/team-communicator/favorites")), [refresh]);
+  const recents = useLoaded(() => unwrap(api.GET("/api/v1/workspace/team-communicator/recents")), [refresh]);
   const favoriteTargets = new Set((favorites.data ?? []).map((f) => f.target));
 
   async function toggleFavorite(target: string, label: string) {
