@@ -76,9 +76,7 @@ def prepare(
         now = datetime.now(UTC)
         secrets = {}
         async with db.transaction() as session:
-            await apply_config(
-                session, config=parse_config(config, source="test.toml"), now=now
-            )
+            await apply_config(session, config=parse_config(config, source="test.toml"), now=now)
             for login in AGENTS:
                 agent = await agent_repository.by_login(session, login)
                 assert agent is not None

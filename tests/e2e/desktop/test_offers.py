@@ -6,7 +6,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.desktop.conftest import DesktopServer, OpenDesk, call_status, notification, set_status
+from tests.e2e.desktop.conftest import (
+    DesktopServer,
+    OpenDesk,
+    call_status,
+    notification,
+    set_status,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
