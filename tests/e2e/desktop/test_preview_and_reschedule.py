@@ -40,7 +40,7 @@ def test_delayed_callback_with_agent_preview_waits_for_call(
     # The preview, before Accept: the service's preview fields.
     offer = notification(page, "Priya Shah")
     expect(offer).to_be_visible()
-    expect(offer).to_contain_text("Advice with preview · Delayed")
+    expect(offer).to_contain_text("Advice with preview · Delayed (Agent Preview)")
     expect(offer).to_contain_text("+442079460321")
     # The desired time as a person reads it (London is on UTC, like the browser: one zone).
     desired = instant(created["desired_time"])
@@ -62,7 +62,7 @@ def test_delayed_callback_with_agent_preview_waits_for_call(
     expect(call).to_be_enabled()
     expect(actions.get_by_role("button", name="End Call")).to_have_count(0)
     info = page.get_by_role("region", name="Callback Information")
-    expect(info).to_contain_text("Delayed")
+    expect(info).to_contain_text("Delayed (Agent Preview)")
     expect(info).to_contain_text(re.compile(r"Attempts\s*0 of \d"))
     callback = desktop.callback(created["id"])
     assert callback["state"] == "accepted", callback

@@ -84,7 +84,7 @@ def test_consultation_with_an_agent_completed_as_a_transfer(
     expect(dialog).to_be_hidden()
 
     panel = consultation(ada)
-    expect(panel).to_contain_text("Consultation with place:1002")
+    expect(panel).to_contain_text("Consultation with Place 1002")
     expect(panel).to_contain_text("Calling the target")
     expect(panel.get_by_role("button", name="Complete Transfer")).to_be_hidden()
     expect(panel).to_contain_text("Connected: the customer is on hold", timeout=SWITCH)
@@ -137,14 +137,14 @@ def test_consultation_with_a_routing_point_completed_as_a_conference(
     expect(dialog).to_be_hidden()
 
     panel = consultation(ada)
-    expect(panel).to_contain_text("Consultation with routing-point:fraud-desk")
+    expect(panel).to_contain_text("Consultation with Routing point fraud-desk")
     expect(panel.get_by_role("button", name="Complete Conference")).to_be_visible(timeout=SWITCH)
     expect(panel).to_contain_text("Connected: the customer is on hold")
     panel.get_by_role("button", name="Complete Conference").click()
 
     expect(panel).to_be_hidden(timeout=SWITCH)
     status = call_status(ada)
-    expect(status).to_contain_text("With: routing-point:fraud-desk")
+    expect(status).to_contain_text("With: Routing point fraud-desk")
     expect(status).not_to_contain_text("(ringing)")
     expect(status).to_contain_text("Connected")
     expect(ada.get_by_role("region", name="Case History")).to_contain_text("complete conference")
@@ -201,7 +201,7 @@ def test_instant_call_transfer_to_a_routing_point(
     expect(dialog).to_be_hidden()
 
     status = call_status(ada)
-    expect(status).to_contain_text("With: routing-point:fraud-desk (ringing)")
+    expect(status).to_contain_text("With: Routing point fraud-desk (ringing)")
     expect(status).to_contain_text("Transferred", timeout=SWITCH)
     expect(ada.get_by_text("The customer is now with someone else")).to_be_visible()
     expect(call_actions(ada).get_by_role("button", name="End Call")).to_be_hidden()

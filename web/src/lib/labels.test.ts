@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_STATUS, CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, caseLine, fieldLabel, label } from "./labels";
+import { AGENT_STATUS, CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, caseLine, fieldLabel, label } from "./labels";
 
 describe("label", () => {
   it("uses the table's words", () => {
@@ -96,5 +96,21 @@ describe("caseLine for parties", () => {
     expect(caseLine("party_joined", { address: "+12125550123", role: "customer" })).toBe("+12125550123 joined (customer)");
     expect(caseLine("party_left", { address: "place:1002", cause: "transfer" })).toBe("place:1002 left (transfer)");
     expect(caseLine("party_left", { address: "place:1002", cause: null })).toBe("place:1002 left");
+  });
+});
+
+describe("callbackTypeLabel and addressLabel", () => {
+  it("names a delayed voice callback with agent preview as the agent knows it", () => {
+    expect(callbackTypeLabel("delayed", "voice", true)).toBe("Delayed (Agent Preview)");
+    expect(callbackTypeLabel("delayed", "voice", false)).toBe("Delayed");
+    expect(callbackTypeLabel("delayed", "webcallback", true)).toBe("Delayed");
+    expect(callbackTypeLabel("immediate", "voice", true)).toBe("Immediate");
+  });
+
+  it("reads switch addresses", () => {
+    expect(addressLabel("place:1002")).toBe("Place 1002");
+    expect(addressLabel("routing-point:fraud-desk")).toBe("Routing point fraud-desk");
+    expect(addressLabel("queue:cards")).toBe("Queue cards");
+    expect(addressLabel("+12125550101")).toBe("+12125550101");
   });
 });

@@ -41,6 +41,21 @@ export const DIAL_RESULT: Record<string, string> = {
   network_error: "the network failed",
 };
 
+/** The callback type as the agent knows it: a delayed voice callback on a service with agent
+ * preview is "Delayed (Agent Preview)". */
+export function callbackTypeLabel(type: string, channel: string, agentPreview: boolean): string {
+  if (type === "delayed" && channel === "voice" && agentPreview) return CALLBACK_TYPE.preview as string;
+  return label(CALLBACK_TYPE, type);
+}
+
+/** "place:1002" -> "Place 1002", "routing-point:fraud-desk" -> "Routing point fraud-desk". */
+export function addressLabel(address: string): string {
+  const match = /^(place|queue|routing-point):(.+)$/.exec(address);
+  if (!match) return address;
+  const kind = { place: "Place", queue: "Queue", "routing-point": "Routing point" }[match[1] as "place" | "queue" | "routing-point"];
+  return `${kind} ${match[2]}`;
+}
+
 export function label(table: Record<string, string>, value: string | null | undefined): string {
   if (!value) return "";
   return (Object.hasOwn(table, value) ? table[value] : undefined) ?? value.replace(/_/g, " ");

@@ -2,12 +2,11 @@
 import { useState } from "react";
 import { api, unwrap, type DispositionNode, type Interaction } from "../api/client";
 import type { Act } from "./Desk";
-import { useLoaded } from "./common";
+import { useLoaded, useServices } from "./common";
 
 export function Dispositions({ interaction: i, act }: { interaction: Interaction; act: Act }) {
   const tree = useLoaded(() => unwrap(api.GET("/api/v1/workspace/dispositions")), []);
-  const services = useLoaded(() => unwrap(api.GET("/api/v1/workspace/services")), []);
-  const allowed = services.data?.find((s) => s.name === i.callback.service)?.dispositions;
+  const allowed = useServices().find((s) => s.name === i.callback.service)?.dispositions;
   const roots = (tree.data ?? []).filter((node) => !allowed || allowed.length === 0 || allowed.includes(node.code));
 
   // Shown as chosen at once; the server's answer (or refusal) settles it.

@@ -1,7 +1,7 @@
 // One interaction: Call Status, the toolbar of legal actions, and the views around the call.
 import { useEffect, useRef, useState } from "react";
 import { api, unwrap, type Action, type Agent, type Interaction } from "../api/client";
-import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, caseLine, fieldLabel, label } from "../lib/labels";
+import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, caseLine, fieldLabel, label } from "../lib/labels";
 import { browserZone, inBothZones, inBothZonesText } from "../lib/time";
 import { ContactCard } from "./Contacts";
 import type { Act } from "./Desk";
@@ -9,7 +9,7 @@ import { Dispositions } from "./Dispositions";
 import { DtmfKeypad, EmailComposer, NoteEditor, RescheduleDialog } from "./InteractionDialogs";
 import { ResponsesView } from "./Responses";
 import { TeamCommunicator } from "./TeamCommunicator";
-import { Modal, useLoaded } from "./common";
+import { Modal, useLoaded, useServices } from "./common";
 
 type PostPath =
   | "/api/v1/workspace/interactions/{interaction_id}/call"
@@ -220,7 +220,7 @@ function CallStatus({ interaction: i, onEmail }: { interaction: Interaction; onE
       {i.last_result && i.last_result !== "answered" && i.state === "ready_to_call" && <span className="hint">Last call: {label(DIAL_RESULT, i.last_result)}</span>}
       {others.length > 0 && (
         <span className="parties">
-          With: {others.map(([address, role]) => `${address}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
+          With: {others.map(([address, role]) => `${addressLabel(address)}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
         </span>
       )}
     </div>
@@ -232,7 +232,7 @@ function ConsultationPanel({ interaction: i, post }: { interaction: Interaction;
   if (!c) return null;
   return (
     <section className="consultation panel" aria-label="Consultation">
-      <h3>Consultation with {c.target}</h3>
+      <h3>Consultation with {addressLabel(c.target)}</h3>
       <p>
         {c.state === "connected" ? "Connected: the customer is on hold and cannot hear you." : "Calling the target… the customer is on hold."}
       </p>
@@ -275,6 +275,7 @@ function CaseInformation({ interaction: i }: { interaction: Interaction }) {
 
 function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
   const cb = i.callback;
+  const agentPreview = useServices().find((s) => s.name === cb.service)?.preview.enabled ?? false;
   const customerZone = cb.time_zone ?? i.service_time_zone;
   const desired = inBothZones(cb.desired_time, customerZone, browserZone());
   return (
@@ -283,7 +284,7 @@ function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
       <dl className="fields">
         <div>
           <dt>Callback type</dt>
-          <dd>{label(CALLBACK_TYPE, cb.type)}</dd>
+          <dd>{callbackTypeLabel(cb.type, i.channel, agentPreview)}</dd>
         </div>
         <div>
           <dt>Desired time</dt>

@@ -2,13 +2,14 @@
 import { useEffect, useRef } from "react";
 import { api, unwrap, type Interaction } from "../api/client";
 import { formatSeconds, secondsLeft } from "../lib/countdown";
-import { CALLBACK_TYPE, CHANNELS, fieldLabel, label } from "../lib/labels";
+import { CALLBACK_TYPE, CHANNELS, callbackTypeLabel, fieldLabel, label } from "../lib/labels";
 import { inBothZonesText } from "../lib/time";
 import type { Act } from "./Desk";
-import { useNow } from "./common";
+import { useNow, useServices } from "./common";
 
 export function Notification({ offer, act, skewMs }: { offer: Interaction; act: Act; skewMs: number }) {
   const now = useNow(250);
+  const agentPreview = useServices().find((s) => s.name === offer.callback.service)?.preview.enabled ?? false;
   const accept = useRef<HTMLButtonElement>(null);
   useEffect(() => accept.current?.focus(), []);
   const total = offer.offer_expires_at && offer.created_at ? Math.max(1, Math.round((Date.parse(offer.offer_expires_at) - Date.parse(offer.created_at)) / 1000)) : 1;
@@ -29,7 +30,7 @@ export function Notification({ offer, act, skewMs }: { offer: Interaction; act: 
         {label(CHANNELS, offer.channel)} callback: {offer.callback.name || offer.callback.phone}
       </h2>
       <p className="meta">
-        {offer.service_name} · {label(CALLBACK_TYPE, offer.callback.type)}
+        {offer.service_name} · {callbackTypeLabel(offer.callback.type, offer.channel, agentPreview)}
       </p>
       <dl className="fields">
         {Object.entries(offer.preview).map(([key, value]) => (

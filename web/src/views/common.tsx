@@ -1,5 +1,6 @@
 // Small building blocks shared by the views.
 import { useEffect, useRef, useState, type ReactNode } from "react";
+import { api, unwrap, type Schemas } from "../api/client";
 import { messageOf } from "../lib/problems";
 
 /** A modal dialog (native <dialog>: focus stays inside, Escape closes it). */
@@ -67,4 +68,23 @@ export function useNow(intervalMs = 250): number {
     return () => clearInterval(timer);
   }, [intervalMs]);
   return now;
+}
+
+let services: Promise<Schemas["AgentServiceRead"][]> | null = null;
+
+/** The services, read once per page (they change only when the configuration is applied). */
+export function useServices(): Schemas["AgentServiceRead"][] {
+  const [list, setList] = useState<Schemas["AgentServiceRead"][]>([]);
+  useEffect(() => {
+    services ??= unwrap(api.GET("/api/v1/workspace/services")).catch((failure: unknown) => {
+      services = null;
+      throw failure;
+    });
+    let live = true;
+    services.then((found) => live && setList(found)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return list;
 }
