@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
 from functools import cache
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from tests.support import TEST_CONFIG
 
@@ -113,6 +116,27 @@ def serving(settings: Settings, app: FastAPI | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on a free port, and what it received."""
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
 
 
 @pytest.fixture

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from tests.e2e.conftest import RunningServer, free_port
+from tests.e2e.conftest import Inbox, RunningServer
 from tests.e2e.test_workspace_voice import request_callback
 from tests.e2e.workspace import AgentDesk
 
 pytestmark = pytest.mark.e2e
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
 
 
 @pytest.fixture
@@ -148,9 +126,9 @@ def test_team_communicator(server: RunningServer, ada: AgentDesk) -> None:
 
 
 def test_party_action_menu_sends_an_email_through_the_relay(
-    start_server: Callable[..., RunningServer], inbox: tuple[Inbox, int]
+    start_server: Callable[..., RunningServer], smtp_inbox: tuple[Inbox, int]
 ) -> None:
-    box, port = inbox
+    box, port = smtp_inbox
     server = start_server(
         smtp_host="127.0.0.1", smtp_port=port, mail_from="Bank <care@bank.example>"
     )

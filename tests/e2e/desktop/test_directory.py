@@ -3,15 +3,9 @@ to a real SMTP server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
-
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import Inbox
 from tests.e2e.desktop.conftest import (
     DesktopServer,
     OpenDesk,
@@ -23,26 +17,14 @@ from tests.e2e.desktop.conftest import (
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox(desktop: DesktopServer) -> Iterator[Inbox]:
+def inbox(desktop: DesktopServer, smtp_inbox: tuple[Inbox, int]) -> Inbox:
     """A real SMTP server; the desktop's server is restarted to use it."""
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    box, port = smtp_inbox
     desktop.stop()
-    desktop.settings.update(RINGBACK_SMTP_HOST="127.0.0.1", RINGBACK_SMTP_PORT=str(controller.port))
+    desktop.settings.update(RINGBACK_SMTP_HOST="127.0.0.1", RINGBACK_SMTP_PORT=str(port))
     desktop.start()
-    yield box
-    controller.stop()
+    return box
 
 
 def test_contact_response_and_email_around_a_call(
