@@ -31,6 +31,7 @@ demo: setup
 ## Lint, type-check, then the whole test suite (SQLite and PostgreSQL, the browser included).
 test: setup lint webtest
 	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -m browser tests/e2e/desktop
 
 ## The desktop's own unit tests (Vitest).
 webtest: setup
