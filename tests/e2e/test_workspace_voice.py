@@ -203,7 +203,7 @@ def test_a_customer_who_hangs_up_can_be_called_again(server: RunningServer, ada:
     ada.status("voice", "ready")
     offered = ada.wait_offer()
     ada.act(offered["id"], "accept")
-    ada.wait_state(offered["id"], "connected")
+    # She answers, then hangs up 0.3 s later: too short to be sure of seeing `connected`.
     ended = ada.wait_state(offered["id"], "ready_to_call")
     assert ended["last_result"] == "answered"
     again = ada.act(offered["id"], "call")
