@@ -62,7 +62,13 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
     return () => stream.stop();
   }, [reload, onSignedOut]);
 
+  // One request at a time: a double click (or a key held down) does not send an action twice.
+  const sending = useRef(false);
+  const [busy, setBusy] = useState(false);
   const act: Act = useCallback(async (work) => {
+    if (sending.current) return false;
+    sending.current = true;
+    setBusy(true);
     setError(null);
     try {
       const answer = await work();
@@ -79,6 +85,9 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
         setError(messageOf(failure));
       }
       return false;
+    } finally {
+      sending.current = false;
+      setBusy(false);
     }
   }, [onSignedOut]);
 
@@ -149,7 +158,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       </section>
       <section className="offers" aria-label="Interaction notifications">
         {pending.map((offer) => (
-          <Notification key={offer.id} offer={offer} act={act} skewMs={Number.isFinite(skew) ? skew : 0} />
+          <Notification key={offer.id} offer={offer} act={act} busy={busy} skewMs={Number.isFinite(skew) ? skew : 0} />
         ))}
       </section>
       <div className="workarea">
@@ -174,7 +183,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
                   </button>
                 ))}
               </div>
-              {current && <InteractionView key={current.id} interaction={current} agent={agent} act={act} />}
+              {current && <InteractionView key={current.id} interaction={current} agent={agent} act={act} busy={busy} />}
             </>
           )}
         </main>

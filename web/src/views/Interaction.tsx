@@ -34,7 +34,7 @@ const TARGET_DIALOGS: Record<"transfer" | "conference" | "consultation", { title
   consultation: { title: "Start Consultation", path: "/api/v1/workspace/interactions/{interaction_id}/consultation" },
 };
 
-export function InteractionView({ interaction: i, agent, act }: { interaction: Interaction; agent: Agent; act: Act }) {
+export function InteractionView({ interaction: i, agent, act, busy }: { interaction: Interaction; agent: Agent; act: Act; busy: boolean }) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [emailTo, setEmailTo] = useState<string | null>(null);
   const has = (action: Action) => i.actions.includes(action);
@@ -76,7 +76,8 @@ export function InteractionView({ interaction: i, agent, act }: { interaction: I
         <CallStatus interaction={i} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />
       </header>
 
-      <div role="toolbar" aria-label={previewing ? "Call Preview Actions" : "Call Actions"} className="toolbar">
+      <div role="toolbar" aria-label={previewing ? "Call Preview Actions" : "Call Actions"} aria-busy={busy} className="toolbar">
+        <fieldset disabled={busy} className="contents">
         {has("call") && (
           <button type="button" className="primary" onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/call")}>
             Call
@@ -135,6 +136,7 @@ export function InteractionView({ interaction: i, agent, act }: { interaction: I
             {previewing ? "Done" : "Mark Done"}
           </button>
         )}
+        </fieldset>
       </div>
       {doneBlocked && (
         <p id={`${headingId}-blocked`} className="hint warning">

@@ -7,11 +7,18 @@ import { inBothZonesText } from "../lib/time";
 import type { Act } from "./Desk";
 import { useNow, useServices } from "./common";
 
-export function Notification({ offer, act, skewMs }: { offer: Interaction; act: Act; skewMs: number }) {
+export function Notification({ offer, act, busy, skewMs }: { offer: Interaction; act: Act; busy: boolean; skewMs: number }) {
   const now = useNow(250);
   const agentPreview = useServices().find((s) => s.name === offer.callback.service)?.preview.enabled ?? false;
   const accept = useRef<HTMLButtonElement>(null);
-  useEffect(() => accept.current?.focus(), []);
+  const focused = useRef(false);
+  useEffect(() => {
+    // Focus Accept once it can take it (it is disabled while another request is in flight).
+    if (!busy && !focused.current && accept.current) {
+      accept.current.focus();
+      focused.current = true;
+    }
+  }, [busy]);
   const total = offer.offer_expires_at && offer.created_at ? Math.max(1, Math.round((Date.parse(offer.offer_expires_at) - Date.parse(offer.created_at)) / 1000)) : 1;
   const left = offer.offer_expires_at ? secondsLeft(offer.offer_expires_at, now, skewMs) : null;
   const titleId = `offer-${offer.id}`;
@@ -51,11 +58,11 @@ export function Notification({ offer, act, skewMs }: { offer: Interaction; act: 
       <p id={`${titleId}-timeout`} className="hint">
         If you do nothing: {offer.on_offer_timeout ?? "it returns to the queue"}.
       </p>
-      <div className="buttons">
-        <button ref={accept} type="button" className="accept" aria-keyshortcuts="Control+Alt+A" title="Accept (Ctrl+Alt+A)" onClick={() => answer("accept")}>
+      <div className="buttons" aria-busy={busy}>
+        <button ref={accept} type="button" className="accept" disabled={busy} aria-keyshortcuts="Control+Alt+A" title="Accept (Ctrl+Alt+A)" onClick={() => answer("accept")}>
           Accept
         </button>
-        <button type="button" className="reject" aria-keyshortcuts="Control+Alt+R" title="Reject (Ctrl+Alt+R)" onClick={() => answer("reject")}>
+        <button type="button" className="reject" disabled={busy} aria-keyshortcuts="Control+Alt+R" title="Reject (Ctrl+Alt+R)" onClick={() => answer("reject")}>
           Reject
         </button>
       </div>
