@@ -34,6 +34,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Assertions wait as long as actions do: the machines are shared and slow at times.
+expect.set_options(timeout=10_000)
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 # Voice services with a disposition tree, a web callback service, a preview service, a short
