@@ -160,17 +160,28 @@ describe("interaction and statuses actions", () => {
 });
 
 describe("events", () => {
-  it("are applied once: ids at or below the last one are ignored", () => {
+  it("are applied once: a replayed event changes nothing", () => {
     const offered = interaction();
     let state = run(emptyDesk, loaded());
     state = run(state, on(event("interaction.offered", offered, 10)));
     expect(state.lastEventId).toBe(10);
-    const replayed = later(offered, { state: "withdrawn" }, "2026-11-26T10:09:00Z");
-    const same = run(state, on(event("interaction.withdrawn", replayed, 10)), on(event("interaction.withdrawn", replayed, 9)));
+    const same = run(state, on(event("interaction.offered", offered, 10)), on(event("interaction.offered", offered, 9)));
     expect(same).toBe(state);
+    const replayed = later(offered, { state: "withdrawn" }, "2026-11-26T10:09:00Z");
     const next = run(state, on(event("interaction.withdrawn", replayed, 11)));
     expect(next.lastEventId).toBe(11);
     expect(next.interactions[offered.id]?.state).toBe("withdrawn");
+    expect(run(next, on(event("interaction.withdrawn", replayed, 11)))).toBe(next);
+  });
+
+  it("committed out of id order are still applied, and the resume point never goes back", () => {
+    const offered = interaction();
+    const status1 = status({ status: "not_ready", since: "2026-11-26T10:20:00Z" });
+    let state = run(emptyDesk, loaded());
+    state = run(state, on(event("agent.status", status1, 171)));
+    state = run(state, on(event("interaction.offered", offered, 170)));
+    expect(state.interactions[offered.id]?.state).toBe("offered");
+    expect(state.lastEventId).toBe(171);
   });
 
   it("accept any id as the first one", () => {

@@ -41,7 +41,13 @@ export type DeskAction =
   | { type: "statuses"; statuses: ChannelStatus[] }
   | { type: "dismiss"; key: string };
 
-const newer = (a: string, b: string | undefined) => b === undefined || Date.parse(a) >= Date.parse(b);
+// A record replaces a known one only if it is newer: this, not the event id, orders the desk,
+// because event ids may commit out of order (PostgreSQL) and the server replays around them.
+const newer = (a: string, b: string | undefined) => b === undefined || Date.parse(a) > Date.parse(b);
+
+function notify(state: DeskState, notice: Notice): Notice[] {
+  return state.notices.some((n) => n.key === notice.key) ? state.notices : [...state.notices, notice];
+}
 
 function putInteraction(state: DeskState, next: Interaction): DeskState {
   const known = state.interactions[next.id];
@@ -83,8 +89,8 @@ export function deskReducer(state: DeskState, action: DeskAction): DeskState {
       return { ...state, notices: state.notices.filter((n) => n.key !== action.key) };
     case "event": {
       const { event } = action;
-      if (state.lastEventId !== null && event.id <= state.lastEventId) return state;
-      let next: DeskState = { ...state, lastEventId: event.id };
+      const lastEventId = Math.max(event.id, state.lastEventId ?? event.id);
+      let next: DeskState = lastEventId === state.lastEventId ? state : { ...state, lastEventId };
       const payload = event.payload;
       // Supervisors receive every agent's events; the desk shows only its own.
       if (next.agentId !== null && payload.agent_id !== undefined && payload.agent_id !== next.agentId) {
@@ -96,7 +102,8 @@ export function deskReducer(state: DeskState, action: DeskAction): DeskState {
         next = putInteraction(next, payload as unknown as Interaction);
         if (event.topic === "interaction.transferred") {
           const arrived = payload as unknown as Interaction;
-          next = { ...next, notices: [...next.notices, { key: `in-${arrived.id}`, kind: "info", text: `A call with ${name(arrived)} was transferred to you.` }] };
+          const notices = notify(next, { key: `in-${arrived.id}`, kind: "info", text: `A call with ${name(arrived)} was transferred to you.` });
+          if (notices !== next.notices) next = { ...next, notices };
         }
       }
       return next;

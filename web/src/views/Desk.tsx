@@ -7,6 +7,7 @@ import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
 import { ApiProblem, messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
 import { ContactDirectory } from "./Contacts";
+import { deskShortcut } from "./common";
 import { InteractionView } from "./Interaction";
 import { MyHistory } from "./MyHistory";
 import { MyStatus } from "./MyStatus";
@@ -99,9 +100,8 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (!(event.ctrlKey && event.altKey)) return;
+      const key = deskShortcut(event);
       const offer = offerShortcut.current;
-      const key = event.key.toLowerCase();
       if (offer && (key === "a" || key === "r")) {
         event.preventDefault();
         const path = key === "a" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject";

@@ -9,7 +9,7 @@ import { Dispositions } from "./Dispositions";
 import { DtmfKeypad, EmailComposer, NoteEditor, RescheduleDialog } from "./InteractionDialogs";
 import { ResponsesView } from "./Responses";
 import { TeamCommunicator } from "./TeamCommunicator";
-import { Modal, useLoaded, useServices } from "./common";
+import { Modal, deskShortcut, useLoaded, useServices } from "./common";
 
 type PostPath =
   | "/api/v1/workspace/interactions/{interaction_id}/call"
@@ -48,9 +48,9 @@ export function InteractionView({ interaction: i, agent, act, busy }: { interact
   latest.current = { i, post, doneBlocked };
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (!(event.ctrlKey && event.altKey)) return;
+      const key = deskShortcut(event);
+      if (key === null) return;
       const { i: now, post: send, doneBlocked: blocked } = latest.current;
-      const key = event.key.toLowerCase();
       const can = (action: Action) => now.actions.includes(action);
       let path: PostPath | null = null;
       if (key === "h") path = can("hold") ? "/api/v1/workspace/interactions/{interaction_id}/hold" : can("resume") ? "/api/v1/workspace/interactions/{interaction_id}/resume" : null;

@@ -88,3 +88,13 @@ export function useServices(): Schemas["AgentServiceRead"][] {
   }, []);
   return list;
 }
+
+/** A Ctrl+Alt shortcut for the desk: not while a key repeats, a dialog is open, or the agent
+ * types (AltGr is Ctrl+Alt on many layouts). */
+export function deskShortcut(event: KeyboardEvent): string | null {
+  if (!(event.ctrlKey && event.altKey) || event.repeat || event.isComposing) return null;
+  if (document.querySelector("dialog[open]")) return null;
+  const target = event.target as HTMLElement | null;
+  if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return null;
+  return event.key.toLowerCase();
+}
