@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ringback.agents.schemas import ChannelStatusRead
+from ringback.agents.schemas import AgentRead, ChannelStatusRead, agent_read, status_read
 from ringback.callbacks.schemas import CallbackRead, callback_read
 from ringback.supervisor.service import AgentOverview, QueueOverview, WaitingCallback
 
@@ -66,13 +66,7 @@ class AgentChannelRead(ChannelStatusRead):
     interaction: uuid.UUID | None = Field(description="The interaction in hand on this channel.")
 
 
-class SupervisedAgentRead(BaseModel):
-    id: int = Field(description="The agent_id of agent.status events.")
-    login: str
-    name: str
-    place: str
-    roles: list[str]
-    skills: list[str]
+class SupervisedAgentRead(AgentRead):
     statuses: list[AgentChannelRead]
     interaction: HoldingRead | None = Field(
         description="The interaction in hand, or else the offer on the screen."
@@ -112,22 +106,10 @@ def waiting_read(row: WaitingCallback) -> WaitingCallbackRead:
 def agent_overview_read(row: AgentOverview) -> SupervisedAgentRead:
     agent, holding = row.agent, row.holding
     return SupervisedAgentRead(
-        id=agent.id,
-        login=agent.login,
-        name=agent.name,
-        place=agent.place,
-        roles=agent.roles,
-        skills=agent.skills,
+        **agent_read(agent).model_dump(),
         statuses=[
             AgentChannelRead(
-                channel=s.channel,
-                status=s.status,
-                busy=s.busy_with is not None,
-                reason=s.reason,
-                since=s.since,
-                acw_until=s.acw_until,
-                offered=s.offered,
-                interaction=s.busy_with,
+                **status_read(s).model_dump(), offered=s.offered, interaction=s.busy_with
             )
             for s in row.statuses
         ],
