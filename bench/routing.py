@@ -24,9 +24,10 @@ from ringback.clock import SystemClock
 from ringback.config.models import ServiceRow
 from ringback.db import Database
 from ringback.routing.engine import RoutingEngine
+from ringback.settings import Settings
 
 SIZES = {"tiny": (10, 30), "small": (200, 2_000), "full": (1_000, 10_000)}  # agents, callbacks
-BATCH = 200
+BATCH = Settings.model_fields["routing_batch_size"].default  # offers per pass, as a node runs
 
 
 def run(db: str, size: str) -> ScenarioResult:

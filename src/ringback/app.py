@@ -133,7 +133,12 @@ async def _start_node(
         max_sleep_seconds=settings.scheduler_max_sleep_seconds,
     )
     relay = OutboxRelay(db, clock)
-    routing = RoutingEngine(db, clock, max_sleep_seconds=settings.scheduler_max_sleep_seconds)
+    routing = RoutingEngine(
+        db,
+        clock,
+        batch_size=settings.routing_batch_size,
+        max_sleep_seconds=settings.scheduler_max_sleep_seconds,
+    )
     hub = Hub(db)
     bridge = SwitchBridge(db, clock, switch)
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
@@ -145,8 +150,10 @@ async def _start_node(
         topics = {event.topic for event in notice.outbox_events}
         if any(topic.startswith(("switch.", "email.")) for topic in topics):
             relay.kick()
-        if notice.agent_events or "callback.queued" in topics:
+        if notice.agent_events:
             routing.kick()
+        elif "callback.queued" in topics:
+            routing.kick_for_callback()
 
     for listener in (timers.on_commit, hub.on_commit, kick):
         db.on_commit(listener)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # so that callbacks created by another node sharing the database are seen in time.
     scheduler_max_sleep_seconds: float = Field(default=1.0, gt=0, le=60)
     scheduler_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Offers one routing pass makes at most: small passes keep each decision short and let a
+    # busy node interleave routing with requests; the loop repeats while passes make offers.
+    routing_batch_size: int = Field(default=20, ge=1, le=1_000)
     stats_interval_seconds: float = Field(default=15.0, gt=0)
 
     # Default request budgets; an API key may carry its own per-minute budget.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,45 +46,57 @@ def preview_fields(callback: Callback, service: Service) -> dict[str, Any]:
     return {field: available.get(field) for field in fields}
 
 
-async def offer(
-    session: AsyncSession,
-    *,
-    callback: Callback,
-    service: Service,
-    agent: Agent,
-    status: AgentChannelStatus,
-    now: datetime,
-) -> Handling:
-    """Put a queued callback in front of a free agent, with a countdown."""
-    interaction = Interaction(
-        id=new_id(),
-        callback_id=callback.id,
-        agent_id=agent.id,
-        channel=AgentChannel(service.config.channel),
-        state=InteractionState.OFFERED,
-        preview=preview_fields(callback, service),
-        offered_at=now,
-        offer_expires_at=now + timedelta(seconds=service.config.offer_timeout_seconds),
-        parties={},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(interaction)
-    await session.flush()  # the agent's row points at it
-    status.offered = interaction.id
-    announce_status(session, status, now=now)
-    change_state(
-        session,
-        callback,
-        CallbackEvent.OFFER,
-        actor="routing",
-        now=now,
-        reason=f"offered to {agent.login}",
-    )
-    handling = Handling(interaction, callback, service)
-    note(session, handling, "offered", actor="routing", now=now, agent=agent.login)
-    announce(session, handling, now=now, topic="interaction.offered")
-    return handling
+@dataclass(frozen=True)
+class Offer:
+    """A routing decision: this queued callback goes to this free agent's channel."""
+
+    callback: Callback
+    service: Service
+    agent: Agent
+    status: AgentChannelStatus
+
+
+async def offer(session: AsyncSession, offers: Sequence[Offer], *, now: datetime) -> list[Handling]:
+    """Put queued callbacks in front of free agents, each with a countdown.
+
+    A whole routing pass is written with one flush: the interactions first (the agents' rows
+    point at them), then everything else.
+    """
+    interactions = [
+        Interaction(
+            id=new_id(),
+            callback_id=o.callback.id,
+            agent_id=o.agent.id,
+            channel=AgentChannel(o.service.config.channel),
+            state=InteractionState.OFFERED,
+            preview=preview_fields(o.callback, o.service),
+            offered_at=now,
+            offer_expires_at=now + timedelta(seconds=o.service.config.offer_timeout_seconds),
+            parties={},
+            created_at=now,
+            updated_at=now,
+        )
+        for o in offers
+    ]
+    session.add_all(interactions)
+    await session.flush()
+    handlings = []
+    for o, interaction in zip(offers, interactions, strict=True):
+        o.status.offered = interaction.id
+        announce_status(session, o.status, now=now)
+        change_state(
+            session,
+            o.callback,
+            CallbackEvent.OFFER,
+            actor="routing",
+            now=now,
+            reason=f"offered to {o.agent.login}",
+        )
+        handling = Handling(interaction, o.callback, o.service)
+        note(session, handling, "offered", actor="routing", now=now, agent=o.agent.login)
+        announce(session, handling, now=now, topic="interaction.offered")
+        handlings.append(handling)
+    return handlings
 
 
 async def accept(

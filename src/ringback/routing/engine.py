@@ -21,7 +21,7 @@ from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.db import Database
 from ringback.interactions import repository as interaction_repository
-from ringback.interactions.offers import offer
+from ringback.interactions.offers import Offer, offer
 from ringback.routing.policy import FreeAgent, Refusal, Waiting, route
 from ringback.scheduling.window import may_call
 
@@ -31,16 +31,35 @@ FAILURE_PAUSE = 2.0  # seconds
 
 class RoutingEngine:
     def __init__(
-        self, db: Database, clock: Clock, *, batch_size: int = 200, max_sleep_seconds: float = 1.0
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        batch_size: int = 20,
+        head_size: int = 200,
+        max_sleep_seconds: float = 1.0,
     ) -> None:
         self._db = db
         self._clock = clock
-        self._batch_size = batch_size
+        self._batch_size = batch_size  # offers per pass at most: free agents read per channel
+        self._head_size = head_size  # queued callbacks the policy chooses among
         self._max_sleep = max_sleep_seconds
         self._kick = asyncio.Event()
+        self._saw_free_agent = True
 
     def kick(self) -> None:
+        """Route soon: an agent changed, so someone may have become free."""
         self._kick.set()
+
+    def kick_for_callback(self) -> None:
+        """A callback was queued: worth a pass only if the last pass found a free agent.
+
+        Under load every agent is busy and callbacks arrive many times a second; a pass per
+        arrival would only find nobody free. The capped sleep still routes agents that another
+        node freed.
+        """
+        if self._saw_free_agent:
+            self._kick.set()
 
     async def route_once(self) -> int:
         """One routing pass; returns how many offers it made."""
@@ -50,9 +69,10 @@ class RoutingEngine:
             free: list[tuple[AgentChannelStatus, Agent]] = []
             for channel in AgentChannel:
                 free += await agent_repository.free_agents(session, channel, limit=self._batch_size)
+            self._saw_free_agent = bool(free)
             if not free:
                 return 0
-            queued = await callback_repository.queued_for_routing(session, limit=self._batch_size)
+            queued = await callback_repository.queued_for_routing(session, limit=self._head_size)
             if not queued:
                 return 0
             services: dict[int, Service] = {}
@@ -103,17 +123,13 @@ class RoutingEngine:
             by_agent = {
                 (status.agent_id, str(status.channel)): (status, agent) for status, agent in free
             }
+            offers = []
             for match in matches:
                 callback = by_callback[match.callback_id]
                 status, agent = by_agent[(match.agent_id, match.channel)]
-                await offer(
-                    session,
-                    callback=callback,
-                    service=services[callback.service_id],
-                    agent=agent,
-                    status=status,
-                    now=now,
-                )
+                offers.append(Offer(callback, services[callback.service_id], agent, status))
+            if offers:
+                await offer(session, offers, now=now)
         return len(matches)
 
     async def run(self) -> None:
