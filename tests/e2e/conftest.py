@@ -36,6 +36,7 @@ KEYS: dict[str, tuple[list[str], int | None]] = {
     "all": (["*"], None),
     "support-only": (["support"], None),
     "tight": (["*"], 3),
+    "strict": (["*"], 2),
 }
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
 
-from ringback.auth import ApiCaller
+from ringback.auth import ApiUnit
 from ringback.callbacks import repository, service
 from ringback.callbacks.phones import normalise_phone
 from ringback.callbacks.schemas import (
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
 @router.post("", status_code=201, response_model=CallbackRead)
 async def create_callback(
     request: CallbackCreate,
-    caller: ApiCaller,
+    api: ApiUnit,
     runtime: RuntimeDep,
     response: Response,
     idempotency_key: Annotated[
@@ -46,17 +46,16 @@ async def create_callback(
 ) -> CallbackRead:
     """Ask for a callback. 201 when created; 200 when an earlier callback is returned instead."""
     settings = runtime.settings
-    async with runtime.db.transaction() as session:
-        result = await service.create_callback(
-            session,
-            request=request,
-            caller=caller,
-            now=runtime.clock.now(),
-            idempotency_key=idempotency_key,
-            phone_budget=service.PhoneBudget(
-                settings.rate_limit_per_phone_per_hour, timedelta(hours=1)
-            ),
-        )
+    result = await service.create_callback(
+        api.session,
+        request=request,
+        caller=api.caller,
+        now=runtime.clock.now(),
+        idempotency_key=idempotency_key,
+        phone_budget=service.PhoneBudget(
+            settings.rate_limit_per_phone_per_hour, timedelta(hours=1)
+        ),
+    )
     response.headers["Location"] = f"/api/v1/callbacks/{result.callback.id}"
     if not result.created:
         response.status_code = 200
@@ -71,8 +70,7 @@ async def create_callback(
 
 @router.get("", response_model=CallbackPage)
 async def list_callbacks(
-    caller: ApiCaller,
-    runtime: RuntimeDep,
+    api: ApiUnit,
     phone: Annotated[str | None, Query(description="E.164, or national with `service`.")] = None,
     service_name: Annotated[str | None, Query(alias="service")] = None,
     state: CallbackState | None = None,
@@ -80,29 +78,28 @@ async def list_callbacks(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CallbackPage:
     """Callbacks the key may see, newest first."""
-    async with runtime.db.transaction() as session:
-        if service_name is not None:
-            one = await service.service_for(session, name=service_name, caller=caller)
-            services = {one.id: one}
-        else:
-            services = {
-                s.id: s
-                for s in await config_repository.active_services(session)
-                if caller.may_use(s.name)
-            }
-        region = next(iter(services.values())).config.default_region if service_name else "ZZ"
-        rows = await repository.page(
-            session,
-            # A key for every service also sees callbacks of services retired since.
-            service_ids=None if caller.services is None and not service_name else list(services),
-            phone=normalise_phone(phone, region) if phone else None,
-            state=state,
-            after=_decode_cursor(cursor) if cursor else None,
-            limit=limit + 1,
-        )
-        missing = {row.service_id for row in rows} - services.keys()
-        for service_id in missing:  # retired services still show their callbacks
-            services[service_id] = await config_repository.service_by_id(session, service_id)
+    if service_name is not None:
+        one = await service.service_for(api.session, name=service_name, caller=api.caller)
+        services = {one.id: one}
+    else:
+        services = {
+            s.id: s
+            for s in await config_repository.active_services(api.session)
+            if api.caller.may_use(s.name)
+        }
+    region = next(iter(services.values())).config.default_region if service_name else "ZZ"
+    rows = await repository.page(
+        api.session,
+        # A key for every service also sees callbacks of services retired since.
+        service_ids=None if api.caller.services is None and not service_name else list(services),
+        phone=normalise_phone(phone, region) if phone else None,
+        state=state,
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    missing = {row.service_id for row in rows} - services.keys()
+    for service_id in missing:  # retired services still show their callbacks
+        services[service_id] = await config_repository.service_by_id(api.session, service_id)
     items = [callback_read(row, services[row.service_id]) for row in rows[:limit]]
     next_cursor = (
         _encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id)
@@ -113,70 +110,61 @@ async def list_callbacks(
 
 
 @router.get("/{callback_id}", response_model=CallbackRead)
-async def get_callback(
-    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
-) -> CallbackRead:
-    async with runtime.db.transaction() as session:
-        callback, found_in = await service.get_callback(
-            session, callback_id=callback_id, caller=caller
-        )
+async def get_callback(callback_id: uuid.UUID, api: ApiUnit) -> CallbackRead:
+    callback, found_in = await service.get_callback(
+        api.session, callback_id=callback_id, caller=api.caller
+    )
     return callback_read(callback, found_in)
 
 
 @router.post("/{callback_id}/cancel", response_model=CallbackRead)
 async def cancel_callback(
     callback_id: uuid.UUID,
-    caller: ApiCaller,
+    api: ApiUnit,
     runtime: RuntimeDep,
     body: Annotated[CallbackCancel | None, Body()] = None,
 ) -> CallbackRead:
     """Cancel a callback that has not been handled yet; its slot is freed."""
-    async with runtime.db.transaction() as session:
-        callback, found_in = await service.cancel_callback(
-            session,
-            callback_id=callback_id,
-            caller=caller,
-            now=runtime.clock.now(),
-            reason=body.reason if body else None,
-        )
+    callback, found_in = await service.cancel_callback(
+        api.session,
+        callback_id=callback_id,
+        caller=api.caller,
+        now=runtime.clock.now(),
+        reason=body.reason if body else None,
+    )
     return callback_read(callback, found_in)
 
 
 @router.post("/{callback_id}/reschedule", response_model=CallbackRead)
 async def reschedule_callback(
-    callback_id: uuid.UUID, body: CallbackReschedule, caller: ApiCaller, runtime: RuntimeDep
+    callback_id: uuid.UUID, body: CallbackReschedule, api: ApiUnit, runtime: RuntimeDep
 ) -> CallbackRead:
     """Move a waiting callback to another time, checked like a new request of its type."""
-    async with runtime.db.transaction() as session:
-        callback, found_in = await service.reschedule_callback(
-            session,
-            callback_id=callback_id,
-            desired_time=body.desired_time,
-            caller=caller,
-            now=runtime.clock.now(),
-        )
+    callback, found_in = await service.reschedule_callback(
+        api.session,
+        callback_id=callback_id,
+        desired_time=body.desired_time,
+        caller=api.caller,
+        now=runtime.clock.now(),
+    )
     return callback_read(callback, found_in)
 
 
 @router.get("/{callback_id}/history", response_model=list[HistoryEntry])
-async def callback_history(
-    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
-) -> list[HistoryEntry]:
+async def callback_history(callback_id: uuid.UUID, api: ApiUnit) -> list[HistoryEntry]:
     """Every state change, oldest first."""
-    async with runtime.db.transaction() as session:
-        entries = await service.history(session, callback_id=callback_id, caller=caller)
+    entries = await service.history(api.session, callback_id=callback_id, caller=api.caller)
     return [HistoryEntry.model_validate(entry, from_attributes=True) for entry in entries]
 
 
 @router.get("/{callback_id}/position", response_model=PositionRead)
 async def callback_position(
-    callback_id: uuid.UUID, caller: ApiCaller, runtime: RuntimeDep
+    callback_id: uuid.UUID, api: ApiUnit, runtime: RuntimeDep
 ) -> PositionRead:
     """Place in the queue and the expected wait."""
-    async with runtime.db.transaction() as session:
-        found = await service.position(
-            session, callback_id=callback_id, caller=caller, now=runtime.clock.now()
-        )
+    found = await service.position(
+        api.session, callback_id=callback_id, caller=api.caller, now=runtime.clock.now()
+    )
     return PositionRead(
         id=found.callback.id,
         state=found.callback.state,

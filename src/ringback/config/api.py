@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from ringback.auth import ApiCaller
+from ringback.auth import ApiUnit
 from ringback.callbacks.schemas import Availability, availability_read
 from ringback.callbacks.service import availability as open_slots
 from ringback.callbacks.service import service_for
@@ -66,25 +66,23 @@ def _read(service: Service, now: datetime) -> ServiceRead:
 
 
 @router.get("", response_model=list[ServiceRead])
-async def list_services(caller: ApiCaller, runtime: RuntimeDep) -> list[ServiceRead]:
+async def list_services(api: ApiUnit, runtime: RuntimeDep) -> list[ServiceRead]:
     """The services this API key may use."""
-    async with runtime.db.transaction() as session:
-        services = await repository.active_services(session)
+    services = await repository.active_services(api.session)
     now = runtime.clock.now()
-    return [_read(s, now) for s in services if caller.may_use(s.name)]
+    return [_read(s, now) for s in services if api.caller.may_use(s.name)]
 
 
 @router.get("/{service}", response_model=ServiceRead)
-async def get_service(service: str, caller: ApiCaller, runtime: RuntimeDep) -> ServiceRead:
-    async with runtime.db.transaction() as session:
-        found = await service_for(session, name=service, caller=caller)
+async def get_service(service: str, api: ApiUnit, runtime: RuntimeDep) -> ServiceRead:
+    found = await service_for(api.session, name=service, caller=api.caller)
     return _read(found, runtime.clock.now())
 
 
 @router.get("/{service}/availability", response_model=Availability)
 async def availability(
     service: str,
-    caller: ApiCaller,
+    api: ApiUnit,
     runtime: RuntimeDep,
     start: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
     end: Annotated[AwareDatetime | None, Query(description="Default: start + 7 days.")] = None,
@@ -99,7 +97,6 @@ async def availability(
         raise invalid(
             "invalid-range", f"ask for at most {MAX_AVAILABILITY_DAYS} days at once", field="end"
         )
-    async with runtime.db.transaction() as session:
-        found = await service_for(session, name=service, caller=caller)
-        slots = await open_slots(session, service=found, start=start, end=end, now=now)
+    found = await service_for(api.session, name=service, caller=api.caller)
+    slots = await open_slots(api.session, service=found, start=start, end=end, now=now)
     return availability_read(found, slots)

@@ -250,7 +250,9 @@ async def contact_for_phone(
     contact.phones = [ContactPhone(number=number, label="", position=0)]
     contact.emails = []
     session.add(contact)
-    await session.flush()
+    await (
+        session.flush()
+    )  # before the rows that point at it: they have no relationship to order them
     return contact
 
 
@@ -270,8 +272,36 @@ async def add_history(
     live = await repository.live_id(session, contact_id)
     if live is None:
         raise not_found("contact-not-found", f"there is no contact {contact_id}")
-    entry = ContactHistory(
+    entry = record_history(
+        session,
         contact_id=live,
+        kind=kind,
+        text=text,
+        now=now,
+        agent_login=agent_login,
+        interaction_id=interaction_id,
+        callback_id=callback_id,
+        email_message_id=email_message_id,
+    )
+    await session.flush()  # the entry's id
+    return entry
+
+
+def record_history(
+    session: AsyncSession,
+    *,
+    contact_id: uuid.UUID,
+    kind: ContactHistoryKind,
+    text: str,
+    now: datetime,
+    agent_login: str | None = None,
+    interaction_id: uuid.UUID | None = None,
+    callback_id: uuid.UUID | None = None,
+    email_message_id: uuid.UUID | None = None,
+) -> ContactHistory:
+    """Append an entry to a live contact's history: one this unit of work found or made."""
+    entry = ContactHistory(
+        contact_id=contact_id,
         at=now,
         kind=kind,
         interaction_id=interaction_id,
@@ -281,7 +311,6 @@ async def add_history(
         text=text,
     )
     session.add(entry)
-    await session.flush()
     return entry
 
 
