@@ -30,6 +30,15 @@ SIZES = {"tiny": (10, 30), "small": (200, 2_000), "full": (1_000, 10_000)}  # ag
 BATCH = Settings.model_fields["routing_batch_size"].default  # offers per pass, as a node runs
 
 
+def offers_per_second(db: str, size: str) -> float | None:
+    """The routing engine's rate alone (no bare loop): a baseline for other scenarios."""
+    agents, callbacks = SIZES[size]
+    with scratch_database(db) as scratch:
+        asyncio.run(stage(scratch.url, agents, callbacks))
+        offers, _, elapsed = asyncio.run(engine_passes(scratch.url))
+    return offers / elapsed if elapsed else None
+
+
 def run(db: str, size: str) -> ScenarioResult:
     agents, callbacks = SIZES[size]
     result = ScenarioResult(

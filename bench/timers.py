@@ -8,7 +8,9 @@ back. Lateness is ``history.at - due_at`` (``at`` is the clock reading the pass 
 callback's ``queued_at`` is its ``due_at``).
 
 Then a restart with a backlog: K callbacks already overdue are staged in the same database and
-``Timers.run_once()`` is timed until they are all queued.
+``Timers.run_once()`` is timed until they are all queued. The drain rate is set beside the
+routing rate measured in the same run (the routing scenario at the same size), so that the
+timers are never what holds a backlog back from the agents.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from bench import routing
 from bench.common import ScenarioResult, percentile, scratch_database
 from ringback.callbacks.models import Callback, CallbackHistory
 from ringback.callbacks.states import CallbackEvent
@@ -67,7 +70,16 @@ def run(db: str, size: str) -> ScenarioResult:
     elapsed = outcome["backlog seconds"]
     result.add("backlog queued", float(drained), "callbacks", target=f"{backlog}")
     result.figures[-1].met = drained == backlog and outcome["backlog doubled"] == 0
-    result.add("backlog drain", drained / elapsed if elapsed else None, "callbacks/s")
+    drain = drained / elapsed if elapsed else None
+    routing_rate = routing.offers_per_second(db, size)
+    result.add(
+        "backlog drain",
+        drain,
+        "callbacks/s",
+        baseline=routing_rate,
+        target=">= 0.8x the routing rate",
+        met=drain is not None and routing_rate is not None and drain >= 0.8 * routing_rate,
+    )
     result.add("backlog drain time", elapsed, "s")
     result.notes.append(
         f"{due} delayed callbacks due over {window:g} s starting {LEAD.total_seconds():g} s "
