@@ -37,6 +37,28 @@ async def test_each_event_reaches_its_agent_and_supervisors_once(
     assert not any(listener.overflowed for listener in (ada, bob, boss))
 
 
+async def test_a_removed_screen_gets_nothing_more(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    hub = Hub(configured_db)
+    await hub.start()
+    first, second, boss = Listener(1, False), Listener(1, False), Listener(3, True)
+    for listener in (first, second, boss):
+        hub.add(listener)
+    hub.remove(first)
+    hub.remove(boss)
+    async with configured_db.transaction() as session:
+        publish(session, agent_id=1, topic="agent.status", payload={"n": 1}, now=clock.now())
+    await hub.fan_out_once()
+    hub.remove(second)
+    hub.remove(second)  # twice is harmless
+    async with configured_db.transaction() as session:
+        publish(session, agent_id=1, topic="agent.status", payload={"n": 2}, now=clock.now())
+    await hub.fan_out_once()
+    assert [m["payload"]["n"] for m in _drain(second)] == [1]
+    assert _drain(first) == [] and _drain(boss) == []
+
+
 def _drain(listener: Listener) -> list[dict[str, object]]:
     items = []
     while not listener.queue.empty():

@@ -44,12 +44,9 @@ class Listener:
     )
     overflowed: bool = False  # events were dropped: the screen must resume from its last id
 
-    def wants(self, event: AgentEvent) -> bool:
-        return self.sees_everyone or event.agent_id == self.agent_id
-
-    def push(self, event: AgentEvent) -> None:
+    def push(self, message: dict[str, Any]) -> None:
         try:
-            self.queue.put_nowait(message(event))
+            self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed = True
             log.warning(
@@ -61,7 +58,9 @@ class Hub:
     def __init__(self, db: Database, *, poll_seconds: float = 0.5) -> None:
         self._db = db
         self._poll = poll_seconds
-        self._listeners: set[Listener] = set()
+        # By agent, so that an event reaches its agent's screens without a look at the others.
+        self._by_agent: dict[int, set[Listener]] = {}
+        self._everyone: set[Listener] = set()  # supervisors' screens
         self._kick = asyncio.Event()
         self._last_id = 0
         self._recent: deque[int] = deque()
@@ -72,10 +71,18 @@ class Hub:
             self._kick.set()
 
     def add(self, listener: Listener) -> None:
-        self._listeners.add(listener)
+        if listener.sees_everyone:
+            self._everyone.add(listener)
+        else:
+            self._by_agent.setdefault(listener.agent_id, set()).add(listener)
 
     def remove(self, listener: Listener) -> None:
-        self._listeners.discard(listener)
+        self._everyone.discard(listener)
+        screens = self._by_agent.get(listener.agent_id)
+        if screens is not None:
+            screens.discard(listener)
+            if not screens:
+                del self._by_agent[listener.agent_id]
 
     async def start(self) -> None:
         async with self._db.transaction() as session:
@@ -94,9 +101,12 @@ class Hub:
                 continue
             self._remember(event.id)
             self._last_id = max(self._last_id, event.id)
-            for listener in list(self._listeners):
-                if listener.wants(event):
-                    listener.push(event)
+            own = self._by_agent.get(event.agent_id, ()) if event.agent_id is not None else ()
+            listeners = [*own, *self._everyone]
+            if listeners:
+                pushed = message(event)
+                for listener in listeners:
+                    listener.push(pushed)
         return len(events)
 
     def _remember(self, event_id: int) -> None:
