@@ -17,6 +17,7 @@ from ringback.errors import RingbackError
         ("Zoë O'Brien", "zoe o'brien"),
         ("Straße", "strasse"),
         ("\uff21\uff4e\uff4e\uff41", "anna"),  # full-width letters, as a Japanese keyboard types
+        ("\U0001d400\U0001d427\U0001d427\U0001d41a", "anna"),  # mathematical bold letters
         ("", ""),
     ],
 )

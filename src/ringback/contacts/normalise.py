@@ -15,7 +15,12 @@ def fold(text: str) -> str:
     Search keys are folded in Python rather than with SQL ``lower()``, which on SQLite only knows
     ASCII; folding both the stored key and the query makes matching identical on both databases.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Unicode's compatibility caseless match (D146): a compatibility form may fold further
+    # (U+1D400, a bold "A", decomposes to "A"), so fold and decompose twice.
+    nfd = unicodedata.normalize("NFD", text)
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKD", nfd.casefold()).casefold()
+    )
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
 
