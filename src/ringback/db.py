@@ -209,9 +209,15 @@ def upsert(session: AsyncSession) -> Any:
 async def lock_key(session: AsyncSession, key: str) -> None:
     """Serialise transactions that touch the same logical key (a phone number, an idempotency key).
 
-    PostgreSQL takes a transaction-scoped advisory lock; SQLite already runs one writer at a time.
+    PostgreSQL takes a transaction-scoped advisory lock, once per transaction and key; SQLite
+    already runs one writer at a time.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held: set[str] = session.info.setdefault("advisory_locks", set())
+    if key in held:
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+    )
+    held.add(key)

@@ -30,7 +30,7 @@ from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
 from ringback.contacts.models import ContactHistoryKind
-from ringback.contacts.service import contact_for_phone, record_history
+from ringback.contacts.service import contact_for_phone, number_lock, record_history
 from ringback.db import lock_key, new_id
 from ringback.errors import RingbackError, conflict, invalid, not_found
 from ringback.scheduling.slots import slots_between
@@ -93,7 +93,8 @@ async def create_callback(
     phone = normalise_phone(request.phone, settings.default_region)
     plan = plan_callback(settings, request.type, request.desired_time, now)
 
-    await lock_key(session, f"phone:{service.id}:{phone}")
+    # One lock for the number's duplicate check, budget and contact (on every service).
+    await lock_key(session, number_lock(phone))
     if phone_budget is not None:
         await ratelimit.spend(
             session,

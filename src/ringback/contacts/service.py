@@ -235,7 +235,7 @@ async def contact_for_phone(
     one contact, not two.
     """
     number = normalise_phone(phone, region)
-    await lock_key(session, _phone_key(number))
+    await lock_key(session, number_lock(number))
     owner = await repository.owner_of_number(session, number)
     first, last = split_name(name)
     if owner is not None:
@@ -323,7 +323,8 @@ async def history(
     return await repository.history(session, contact_id, limit=limit, offset=max(0, offset))
 
 
-def _phone_key(number: str) -> str:
+def number_lock(number: str) -> str:
+    """The lock key of a phone number: its contact, and the callbacks asked for it."""
     return f"contact-phone:{number}"
 
 
@@ -364,7 +365,7 @@ async def _claim_phones(
         claimed.append((number, phone.label.strip()))
     # Lock in a fixed order so that two edits swapping numbers cannot deadlock.
     for number in sorted(number for number, _ in claimed):
-        await lock_key(session, _phone_key(number))
+        await lock_key(session, number_lock(number))
         holder = await repository.owner_of_number(session, number)
         if holder is not None and holder != owner:
             raise conflict(
