@@ -24,9 +24,8 @@ async def test_each_event_reaches_its_agent_and_supervisors_once(
         publish(session, agent_id=1, topic="agent.status", payload={"n": 1}, now=clock.now())
         publish(session, agent_id=2, topic="agent.status", payload={"n": 2}, now=clock.now())
     await hub.fan_out_once()
-    await hub.fan_out_once()  # the look-back re-reads rows; none is pushed twice
+    await hub.fan_out_once()  # nothing new: nothing pushed again
     async with configured_db.transaction() as session:
-        # A row that became visible late, with an id below what was already pushed.
         publish(session, agent_id=1, topic="agent.status", payload={"n": 3}, now=clock.now())
     await hub.fan_out_once()
     got = {
@@ -35,6 +34,29 @@ async def test_each_event_reaches_its_agent_and_supervisors_once(
     }
     assert got == {"ada": [1, 3], "bob": [2], "boss": [1, 2, 3]}
     assert not any(listener.overflowed for listener in (ada, bob, boss))
+
+
+async def test_a_row_that_commits_after_a_newer_one_is_still_pushed(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    if configured_db.dialect != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: its rows show in id order")
+    hub = Hub(configured_db)
+    await hub.start()
+    ada = Listener(1, False)
+    hub.add(ada)
+    async with configured_db.transaction() as late:
+        publish(late, agent_id=1, topic="agent.status", payload={"n": "late"}, now=clock.now())
+        await late.flush()  # its id is taken now, below the next row's
+        async with configured_db.transaction() as early:
+            publish(
+                early, agent_id=1, topic="agent.status", payload={"n": "early"}, now=clock.now()
+            )
+        await hub.fan_out_once()
+        assert [m["payload"]["n"] for m in _drain(ada)] == ["early"]
+    await hub.fan_out_once()
+    await hub.fan_out_once()
+    assert [m["payload"]["n"] for m in _drain(ada)] == ["late"]
 
 
 async def test_a_removed_screen_gets_nothing_more(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
@@ -123,10 +123,17 @@ async def history(session: AsyncSession, interaction_id: uuid.UUID) -> Sequence[
 
 
 async def events_after(
-    session: AsyncSession, *, after: int, agent_id: int | None, limit: int = 500
+    session: AsyncSession,
+    *,
+    after: int,
+    agent_id: int | None,
+    limit: int = 500,
+    also: Collection[int] = (),
 ) -> Sequence[AgentEvent]:
-    """Stream rows after ``after``: one agent's (``agent_id``) or every row (None, supervisors)."""
-    query = select(AgentEvent).where(AgentEvent.id > after)
+    """Stream rows after ``after``, and the rows ``also`` names if they exist by now: one
+    agent's (``agent_id``) or every row (None, supervisors)."""
+    newer = AgentEvent.id > after
+    query = select(AgentEvent).where(or_(newer, AgentEvent.id.in_(also)) if also else newer)
     if agent_id is not None:
         query = query.where(AgentEvent.agent_id == agent_id)
     return (await session.scalars(query.order_by(AgentEvent.id).limit(limit))).all()

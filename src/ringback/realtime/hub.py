@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +21,7 @@ from ringback.interactions.models import AgentEvent
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
-LOOKBACK = 200  # event ids re-read each pass, for rows that committed late
+LOOKBACK = 200  # how far below the newest id a missing id is still awaited
 BATCH = 1000
 
 
@@ -63,8 +62,10 @@ class Hub:
         self._everyone: set[Listener] = set()  # supervisors' screens
         self._kick = asyncio.Event()
         self._last_id = 0
-        self._recent: deque[int] = deque()
-        self._recent_ids: set[int] = set()
+        # Ids below the newest one that no row has shown yet: on PostgreSQL a row with a lower
+        # id can become visible after a higher one (ids are taken at insert, rows show at
+        # commit); a rolled-back insert leaves an id that never shows.
+        self._missing: set[int] = set()
 
     async def on_commit(self, notice: CommitNotice) -> None:
         if notice.agent_events:
@@ -89,31 +90,26 @@ class Hub:
             self._last_id = await repository.last_event_id(session)
 
     async def fan_out_once(self) -> int:
-        """Push new rows; returns how many were read."""
-        # Ids are taken when rows are written, not when they commit: on PostgreSQL a row with a
-        # lower id can become visible after a higher one. Look back a little; skip what was sent.
+        """Push new rows, and rows that committed late; returns how many were read."""
         async with self._db.transaction() as session:
             events = await repository.events_after(
-                session, after=max(0, self._last_id - LOOKBACK), agent_id=None, limit=BATCH
+                session, after=self._last_id, also=self._missing, agent_id=None, limit=BATCH
             )
         for event in events:
-            if event.id in self._recent_ids:
-                continue
-            self._remember(event.id)
-            self._last_id = max(self._last_id, event.id)
+            if event.id > self._last_id:
+                self._missing.update(range(self._last_id + 1, event.id))
+                self._last_id = event.id
+            else:
+                self._missing.discard(event.id)
             own = self._by_agent.get(event.agent_id, ()) if event.agent_id is not None else ()
             listeners = [*own, *self._everyone]
             if listeners:
                 pushed = message(event)
                 for listener in listeners:
                     listener.push(pushed)
+        floor = self._last_id - LOOKBACK
+        self._missing = {event_id for event_id in self._missing if event_id > floor}
         return len(events)
-
-    def _remember(self, event_id: int) -> None:
-        self._recent.append(event_id)
-        self._recent_ids.add(event_id)
-        while len(self._recent) > 4 * LOOKBACK:
-            self._recent_ids.discard(self._recent.popleft())
 
     async def run(self) -> None:
         while True:
