@@ -54,11 +54,26 @@ class Callback(Base):
             sqlite_where=text("due_at IS NOT NULL"),
         ),
         Index("ix_callbacks_queue_position", "queue_id", "state", "priority", "queued_at"),
-        Index("ix_callbacks_phone", "phone", "service_id", "state"),
+        # A number's callbacks on a service in order: the duplicate check and the list by phone.
+        Index("ix_callbacks_listing_by_phone", "phone", "service_id", "created_at", "id"),
         Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),
         Index("ix_callbacks_listing", "created_at", "id"),
         # The supervisor's waiting lists: one state at a time, oldest first.
         Index("ix_callbacks_waiting", "state", "queued_at", "id"),
+        # The API's lists filtered by state alone or by service alone, newest first.
+        Index("ix_callbacks_listing_by_state", "state", "created_at", "id"),
+        Index("ix_callbacks_listing_by_service", "service_id", "created_at", "id"),
+        # The routing engine's head of the queues, read in order instead of sorted.
+        Index("ix_callbacks_routing", "state", text("priority DESC"), "queued_at"),
+        # The supervisor's scheduled list, by due time.
+        Index(
+            "ix_callbacks_scheduled",
+            "state",
+            "due_at",
+            "id",
+            postgresql_where=text("due_at IS NOT NULL"),
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
     )
 
 
