@@ -14,9 +14,27 @@ FIGURES = {
     "intake": ("req/s", "p50 at peak", "p95 at peak", "p99 at peak", "p99 at half of peak"),
     "routing": ("offers", "offers/s", "decision p99 (one pass)"),
     "timers": ("lateness p50", "lateness p99", "lateness max", "backlog drain"),
+    "scale": (
+        "rss after warm-up @1%",
+        "rss after burst @100%",
+        "get callback p50 @100%",
+        "queue position p99 @100%",
+        "list by state p50 @100%",
+        "supervisor callbacks p50 @100%",
+        "create callback p50 @100%",
+        "sql list by state",
+        "sql routing head",
+        "sql timers due",
+    ),
+    "push": ("offers at 20", "p50 at 20", "p95 at 20", "p99 at 20", "RSS/connection at 20"),
 }
 EXACT = ("early", "skipped", "doubled")  # timers: counts that must be zero
-WITH_BASELINE = {"intake": "req/s", "routing": "offers/s"}
+WITH_BASELINE = {
+    "intake": "req/s",
+    "routing": "offers/s",
+    "scale": "rss after burst @100%",
+    "push": "p95 at 20",
+}
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"])

@@ -195,11 +195,10 @@ async def page(
         query = query.where(Callback.state == state)
     if after is not None:
         created_at, callback_id = after
+        # The first condition bounds the index range; the second breaks ties on the id.
         query = query.where(
-            or_(
-                Callback.created_at < created_at,
-                and_(Callback.created_at == created_at, Callback.id < callback_id),
-            )
+            Callback.created_at <= created_at,
+            or_(Callback.created_at < created_at, Callback.id < callback_id),
         )
     return (await session.scalars(query)).all()
 

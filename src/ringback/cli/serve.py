@@ -49,7 +49,15 @@ def serve(
     if config is not None:
         _apply(db, config)
     settings = Settings(database_url=db, host=host, port=port, log_level=log_level)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        # Screens get small JSON events; a deflate context per socket would double its memory.
+        ws_per_message_deflate=False,
+    )
 
 
 def demo(
@@ -92,7 +100,9 @@ def demo(
         await simulate_customers(runtime.db, runtime.clock)
 
     app = create_app(settings, extra_loops=[customers])
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", access_log=False, ws_per_message_deflate=False
+    )
 
 
 def _apply(db: str, path: Path) -> None:
