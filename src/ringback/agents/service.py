@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -104,19 +105,54 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def sign_in(session: AsyncSession, *, login: str, password: str, now: datetime) -> SignedIn:
-    """Check the password and open a session; Logged Out channels become Not Ready."""
+@dataclass(frozen=True)
+class Credentials:
+    """What the password is checked against: the agent's id and stored hash, if they may sign in."""
+
+    agent_id: int | None
+    password_hash: str | None
+
+
+async def credentials(session: AsyncSession, *, login: str) -> Credentials:
     agent = await repository.by_login(session, login)
-    refused = RingbackError("invalid-credentials", "wrong login or password", status=401)
     if agent is None or not agent.active or agent.password_hash is None:
-        hasher.hash(password)  # same work either way, so timing does not tell logins apart
+        return Credentials(None, None)
+    return Credentials(agent.id, agent.password_hash)
+
+
+async def check_password(stored: Credentials, password: str) -> str | None:
+    """Check ``password`` against the stored hash, or 401; a new hash if the stored one is dated.
+
+    Argon2 takes a good part of a second by design: it runs in a thread, never on the event
+    loop, and outside any transaction.
+    """
+    refused = RingbackError("invalid-credentials", "wrong login or password", status=401)
+    if stored.password_hash is None:
+        await asyncio.to_thread(hasher.hash, password)  # same work either way: timing tells nothing
         raise refused
     try:
-        hasher.verify(agent.password_hash, password)
+        await asyncio.to_thread(hasher.verify, stored.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise refused from None
-    if hasher.check_needs_rehash(agent.password_hash):
-        agent.password_hash = hasher.hash(password)
+    if hasher.check_needs_rehash(stored.password_hash):
+        return await asyncio.to_thread(hasher.hash, password)
+    return None
+
+
+async def open_session(
+    session: AsyncSession,
+    *,
+    stored: Credentials,
+    now: datetime,
+    new_hash: str | None = None,
+) -> SignedIn:
+    """Open a session for an agent whose password was checked; Logged Out channels become Not
+    Ready. 401 if the agent was deactivated or given a new password in the meantime."""
+    agent = await repository.by_id(session, stored.agent_id) if stored.agent_id else None
+    if agent is None or not agent.active or agent.password_hash != stored.password_hash:
+        raise RingbackError("invalid-credentials", "wrong login or password", status=401)
+    if new_hash is not None:
+        agent.password_hash = new_hash
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = now + SESSION_LIFETIME
     session.add(
@@ -135,6 +171,14 @@ async def sign_in(session: AsyncSession, *, login: str, password: str, now: date
                 session, agent, status, AgentStatus.NOT_READY, now=now, reason="signed in"
             )
     return SignedIn(agent, token, csrf, expires)
+
+
+async def sign_in(session: AsyncSession, *, login: str, password: str, now: datetime) -> SignedIn:
+    """Check the password and open a session, in one unit of work (tools and tests; the API
+    checks the password between two, so that no transaction waits on argon2)."""
+    stored = await credentials(session, login=login)
+    new_hash = await check_password(stored, password)
+    return await open_session(session, stored=stored, now=now, new_hash=new_hash)
 
 
 async def authenticate(

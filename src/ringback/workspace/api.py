@@ -22,8 +22,11 @@ async def sign_in(
 ) -> SessionRead:
     """Sign in; channels go from Logged Out to Not Ready. Sets an HttpOnly session cookie too."""
     async with runtime.db.transaction() as session:
-        signed = await agents.sign_in(
-            session, login=body.login, password=body.password, now=runtime.clock.now()
+        stored = await agents.credentials(session, login=body.login)
+    new_hash = await agents.check_password(stored, body.password)
+    async with runtime.db.transaction() as session:
+        signed = await agents.open_session(
+            session, stored=stored, now=runtime.clock.now(), new_hash=new_hash
         )
         statuses = await agent_repository.channel_statuses(session, signed.agent.id)
     response.set_cookie(
