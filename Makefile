@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: setup ui demo serve test lint webtest lock clean
+.PHONY: setup ui demo serve test lint webtest lock clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,7 @@ lock:
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache
 	rm -rf web/node_modules web/openapi.json web/src/api/schema.d.ts src/ringback/ui
+
+## Every benchmark on both engines (PostgreSQL at RINGBACK_TEST_POSTGRES_URL), figures in bench-results.json.
+bench: $(STAMP)
+	$(BIN)/ringback bench all --db all --size $(or $(SIZE),small) --json bench-results.json

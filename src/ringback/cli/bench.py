@@ -25,6 +25,7 @@ class Scenario(StrEnum):
 class Engine(StrEnum):
     SQLITE = "sqlite"
     POSTGRES = "postgres"
+    ALL = "all"
 
 
 class Size(StrEnum):
@@ -43,9 +44,9 @@ def _bench_root() -> Path | None:
 
 def bench(
     scenario: Annotated[Scenario, typer.Argument(help="What to measure.")] = Scenario.ALL,
-    db: Annotated[Engine, typer.Option("--db", help="The database engine to measure on.")] = (
-        Engine.SQLITE
-    ),
+    db: Annotated[
+        Engine, typer.Option("--db", help="The database engine to measure on; all: both.")
+    ] = (Engine.SQLITE),
     size: Annotated[Size, typer.Option("--size", help="tiny for a smoke run.")] = Size.SMALL,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures here as JSON.")
