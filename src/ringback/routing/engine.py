@@ -89,28 +89,33 @@ class RoutingEngine:
             refusals = await interaction_repository.refusals_since(
                 session, [c.id for c in queued], now - timedelta(seconds=longest)
             )
-            waiting = [
-                Waiting(
-                    callback_id=c.id,
-                    channel=services[c.service_id].config.channel,
-                    skills=skills.get(c.queue_id, frozenset()),
-                    priority=c.priority,
-                    aging_per_minute=services[c.service_id].config.priority_aging_per_minute,
-                    queued_at=c.queued_at or c.created_at,
-                    cooldown=timedelta(
-                        seconds=services[c.service_id].config.reject_cooldown_seconds
-                    ),
-                    reserved_agent_id=c.reserved_agent_id,
-                    reserved_until=c.reserved_until,
-                    callable_now=may_call(
-                        service_hours=services[c.service_id].config.hours,
-                        window=services[c.service_id].config.customer_window,
+            # Callable now depends on the service and the customer's zone, which many share.
+            callable_now: dict[tuple[int, str | None], bool] = {}
+            waiting = []
+            for c in queued:
+                config = services[c.service_id].config
+                zone = (c.service_id, c.customer_time_zone)
+                if zone not in callable_now:
+                    callable_now[zone] = may_call(
+                        service_hours=config.hours,
+                        window=config.customer_window,
                         customer_zone=c.customer_time_zone,
                         at=now,
-                    ),
+                    )
+                waiting.append(
+                    Waiting(
+                        callback_id=c.id,
+                        channel=config.channel,
+                        skills=skills.get(c.queue_id, frozenset()),
+                        priority=c.priority,
+                        aging_per_minute=config.priority_aging_per_minute,
+                        queued_at=c.queued_at or c.created_at,
+                        cooldown=timedelta(seconds=config.reject_cooldown_seconds),
+                        reserved_agent_id=c.reserved_agent_id,
+                        reserved_until=c.reserved_until,
+                        callable_now=callable_now[zone],
+                    )
                 )
-                for c in queued
-            ]
             agents = [
                 FreeAgent(
                     status.agent_id, str(status.channel), frozenset(agent.skills), status.idle_since
