@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.callbacks import repository
 from ringback.callbacks.models import Callback
-from ringback.callbacks.states import CallbackState
+from ringback.callbacks.states import ACTIVE_STATES, CallbackState
 from ringback.clock import SystemClock
 from ringback.db import Database
 
@@ -121,7 +121,7 @@ QUERIES: dict[str, Query] = {
     "timers due": lambda s, g: repository.due(s, now=g.now, limit=500),
     "timers next due": lambda s, g: repository.next_due_at(s),
     "routing head": lambda s, g: repository.queued_for_routing(s, limit=200),
-    "metrics counts by state": lambda s, g: repository.counts_by_state(s),
+    "metrics counts by state": lambda s, g: repository.counts_by_state(s, ACTIVE_STATES),
 }
 
 

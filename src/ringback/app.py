@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ringback import __version__, outbox, ratelimit
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
+from ringback.callbacks.states import ACTIVE_STATES
 from ringback.clock import Clock, SystemClock
 from ringback.config.api import router as services_router
 from ringback.config.service import simulator_script
@@ -168,7 +169,7 @@ async def _housekeeping(runtime: Runtime) -> None:
         now = runtime.clock.now()
         try:
             async with runtime.db.transaction() as session:
-                counts = await callback_repository.counts_by_state(session)
+                counts = await callback_repository.counts_by_state(session, ACTIVE_STATES)
                 await ratelimit.prune(session, before=now - timedelta(days=2))
                 await callback_repository.prune_idempotency_keys(
                     session, before=now - timedelta(hours=runtime.settings.idempotency_ttl_hours)

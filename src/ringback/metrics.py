@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from ringback.callbacks.states import CallbackState
+from ringback.callbacks.states import ACTIVE_STATES, CallbackState
 
 
 class Metrics:
@@ -24,7 +24,7 @@ class Metrics:
         )
         self.callbacks = Gauge(
             "ringback_callbacks",
-            "Stored callbacks by state (refreshed periodically from the database)",
+            "Callbacks scheduled or in progress, by state (refreshed periodically)",
             ["state"],
             registry=self.registry,
         )
@@ -53,5 +53,5 @@ class Metrics:
         )
 
     def set_callback_counts(self, counts: dict[CallbackState, int]) -> None:
-        for state in CallbackState:
+        for state in ACTIVE_STATES:
             self.callbacks.labels(state=state.value).set(counts.get(state, 0))
