@@ -97,7 +97,9 @@ class Hub:
             )
         for event in events:
             if event.id > self._last_id:
-                self._missing.update(range(self._last_id + 1, event.id))
+                # Only the last LOOKBACK ids can still show: ids may jump (an emptied table,
+                # a sequence after a crash), and a jump must not become a huge set.
+                self._missing.update(range(max(self._last_id + 1, event.id - LOOKBACK), event.id))
                 self._last_id = event.id
             else:
                 self._missing.discard(event.id)
