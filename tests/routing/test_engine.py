@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -23,15 +24,17 @@ from ringback.routing.engine import RoutingEngine
 pytestmark = pytest.mark.anyio
 
 
-async def staff(db: Database, clock: ManualClock, count: int) -> None:
+async def staff(
+    db: Database, clock: ManualClock, count: int, skill: str = "support", first: int = 0
+) -> None:
     async with db.transaction() as session:
-        for n in range(count):
+        for n in range(first, first + count):
             agent = await agents.create_agent(
                 session,
                 login=f"agent{n}",
                 name=f"Agent {n}",
                 place=f"3{n:03d}",
-                skills=["support"],
+                skills=[skill],
                 now=clock.now(),
             )
             await session.flush()
@@ -54,6 +57,30 @@ async def customers(db: Database, clock: ManualClock, count: int) -> None:
                 caller=callbacks.Caller(actor="test"),
                 now=clock.now(),
             )
+
+
+async def test_a_pass_makes_at_most_its_batch_of_offers(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    await staff(configured_db, clock, 12)
+    await customers(configured_db, clock, 12)
+    engine = RoutingEngine(configured_db, clock, batch_size=5)
+    assert [await engine.route_once() for _ in range(4)] == [5, 5, 2, 0]
+
+
+async def test_an_agent_behind_a_batch_of_unsuitable_ones_still_gets_the_offer(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    # The longest idle agents lack the queue's skill; the one who has it comes after them.
+    await staff(configured_db, clock, 8, skill="french")
+    clock.advance(timedelta(minutes=1))
+    await staff(configured_db, clock, 1, first=8)
+    await customers(configured_db, clock, 1)
+    assert await RoutingEngine(configured_db, clock, batch_size=5).route_once() == 1
+    async with configured_db.transaction() as session:
+        offered = (await session.scalars(select(Interaction))).one()
+        agent = await agent_repository.by_id(session, offered.agent_id)
+    assert agent is not None and agent.login == "agent8"
 
 
 async def test_two_engines_never_offer_twice(configured_db: Database, clock: ManualClock) -> None:

@@ -41,8 +41,8 @@ class RoutingEngine:
     ) -> None:
         self._db = db
         self._clock = clock
-        self._batch_size = batch_size  # offers per pass at most: free agents read per channel
-        self._head_size = head_size  # queued callbacks the policy chooses among
+        self._batch_size = batch_size  # offers per pass at most
+        self._head_size = head_size  # queued callbacks, and free agents per channel, considered
         self._max_sleep = max_sleep_seconds
         self._kick = asyncio.Event()
         self._saw_free_agent = True
@@ -66,9 +66,11 @@ class RoutingEngine:
         now = self._clock.now()
         async with self._db.transaction() as session:
             # Free agents first: when everyone is busy (the usual case under load) that is all.
+            # As many as the head, not the batch: the longest idle may all lack what the head
+            # needs (skills, a reservation, a recent refusal) while someone further down has it.
             free: list[tuple[AgentChannelStatus, Agent]] = []
             for channel in AgentChannel:
-                free += await agent_repository.free_agents(session, channel, limit=self._batch_size)
+                free += await agent_repository.free_agents(session, channel, limit=self._head_size)
             self._saw_free_agent = bool(free)
             if not free:
                 return 0
@@ -122,7 +124,8 @@ class RoutingEngine:
                 )
                 for status, agent in free
             ]
-            matches = route(waiting, agents, [Refusal(*r) for r in refusals], now)
+            refused = [Refusal(*r) for r in refusals]
+            matches = route(waiting, agents, refused, now, limit=self._batch_size)
             by_callback = {c.id: c for c in queued}
             # An agent Ready on both channels has a row for each: offer on the callback's own.
             by_agent = {

@@ -68,8 +68,10 @@ def route(
     agents: Sequence[FreeAgent],
     refusals: Sequence[Refusal],
     now: datetime,
+    limit: int | None = None,
 ) -> list[Match]:
-    """Pairs to offer now: each callback and each agent at most once."""
+    """Pairs to offer now, most urgent first, at most ``limit``: each callback and each agent
+    at most once."""
     refused = {(r.callback_id, r.agent_id): r.at for r in refusals}
     by_idle = sorted(
         agents, key=lambda a: (a.idle_since is not None, a.idle_since or now, a.agent_id)
@@ -93,5 +95,7 @@ def route(
                 continue
             taken.add(agent.agent_id)
             matches.append(Match(callback.callback_id, agent.agent_id, agent.channel))
+            break
+        if len(matches) == limit:
             break
     return matches
