@@ -1,9 +1,10 @@
 """Bearer API keys on the Callback API, with a per-key request budget.
 
-A request and its key's budget are one unit of work: the key is checked at the start, the
-request runs, and the budget is counted at the end, just before the commit, so that the key's
-counter row is locked only for the commit (every request of a key counts on that one row). A
-request that fails still counts, in a transaction of its own after its rollback.
+A request and its key's budget are one unit of work: the key is checked at the start (a key
+with no hit left is refused there, by a read), the request runs, and the budget is counted at
+the end, just before the commit, so that the key's counter row is locked only for the commit
+(every request of a key counts on that one row). A request that fails still counts, in a
+transaction of its own after its rollback.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -39,15 +40,20 @@ class _Budget:
     name: str
     limit: int
 
+    async def check(self, runtime: Runtime, session: AsyncSession) -> None:
+        """Refuse a key with nothing left before its request does any work (no lock taken)."""
+        await ratelimit.refuse_if_spent(session, now=runtime.clock.now(), **self._bucket())
+
     async def spend(self, runtime: Runtime, session: AsyncSession) -> None:
-        await ratelimit.spend(
-            session,
-            bucket=f"key:{self.key_id}",
-            limit=self.limit,
-            window=timedelta(minutes=1),
-            now=runtime.clock.now(),
-            what=f"API key {self.name}",
-        )
+        await ratelimit.spend(session, now=runtime.clock.now(), **self._bucket())
+
+    def _bucket(self) -> dict[str, Any]:
+        return {
+            "bucket": f"key:{self.key_id}",
+            "limit": self.limit,
+            "window": timedelta(minutes=1),
+            "what": f"API key {self.name}",
+        }
 
 
 async def api_request(
@@ -63,6 +69,7 @@ async def api_request(
             key = await authenticate(session, secret=credentials.credentials)
             limit = key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute
             budget = _Budget(key.id, key.name, limit)
+            await budget.check(runtime, session)
             caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=scope_of(key))
             uncounted = budget
             yield ApiRequest(session, caller)
