@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +31,9 @@ from ringback.errors import RingbackError, conflict, invalid, not_found
 from ringback.realtime.stream import publish
 
 hasher = PasswordHasher()
+# Argon2 runs here, off the event loop: a few at a time (each takes 64 MiB and ~0.3 s), so that
+# a burst of sign-ins neither floods memory nor takes the loop's default threads from others.
+_hashing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD = 8
 
@@ -123,19 +128,21 @@ async def credentials(session: AsyncSession, *, login: str) -> Credentials:
 async def check_password(stored: Credentials, password: str) -> str | None:
     """Check ``password`` against the stored hash, or 401; a new hash if the stored one is dated.
 
-    Argon2 takes a good part of a second by design: it runs in a thread, never on the event
-    loop, and outside any transaction.
+    Argon2 takes a good part of a second by design: it runs in its own threads, never on the
+    event loop, and outside any transaction.
     """
     refused = RingbackError("invalid-credentials", "wrong login or password", status=401)
+    loop = asyncio.get_running_loop()
     if stored.password_hash is None:
-        await asyncio.to_thread(hasher.hash, password)  # same work either way: timing tells nothing
+        # Same work either way, so that timing does not tell logins apart.
+        await loop.run_in_executor(_hashing, hasher.hash, password)
         raise refused
     try:
-        await asyncio.to_thread(hasher.verify, stored.password_hash, password)
+        await loop.run_in_executor(_hashing, hasher.verify, stored.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise refused from None
     if hasher.check_needs_rehash(stored.password_hash):
-        return await asyncio.to_thread(hasher.hash, password)
+        return await loop.run_in_executor(_hashing, hasher.hash, password)
     return None
 
 
