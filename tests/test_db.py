@@ -61,6 +61,24 @@ async def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: Path, sqlite_temp
     await db.dispose()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+async def test_in_memory_sqlite_still_opens(url: str) -> None:
+    database = Database(url)  # a file gets one pooled connection; memory keeps its own pool
+    try:
+        async with database.transaction() as session:
+            assert await session.scalar(text("SELECT 1")) == 1
+    finally:
+        await database.dispose()
+
+
+async def test_a_file_database_has_one_connection_per_node(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'one.db'}")
+    try:
+        assert database.engine.pool.size() == 1  # type: ignore[attr-defined]
+    finally:
+        await database.dispose()
+
+
 def test_ids_are_time_ordered_uuid7() -> None:
     ids = [new_id() for _ in range(50)]
     assert all(i.version == 7 for i in ids)

@@ -142,7 +142,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # One connection per node: SQLite runs one writer at a time anyway, and transactions
         # that queue for the pool's connection wait their turn in order, where several
         # connections would wait in SQLite's busy handler, which sleeps and retries.
-        engine = create_async_engine(target, pool_size=1, max_overflow=0, pool_timeout=60)
+        pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60} if path else {}
+        engine = create_async_engine(target, **pool)
         configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
