@@ -87,7 +87,8 @@ class Hub:
 
     async def start(self) -> None:
         async with self._db.transaction() as session:
-            self._last_id = await repository.last_event_id(session)
+            # The newest rows may still have older ones committing below them: read them again.
+            self._last_id = max(0, await repository.last_event_id(session) - LOOKBACK)
 
     async def fan_out_once(self) -> int:
         """Push new rows, and rows that committed late; returns how many were read."""
