@@ -12,6 +12,7 @@ import contextlib
 from datetime import timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus
@@ -42,7 +43,7 @@ class RoutingEngine:
         self._db = db
         self._clock = clock
         self._batch_size = batch_size  # offers per pass at most
-        self._head_size = head_size  # queued callbacks, and free agents per channel, considered
+        self._head_size = head_size  # queued callbacks considered, and free agents at most
         self._max_sleep = max_sleep_seconds
         self._kick = asyncio.Event()
         self._saw_free_agent = True
@@ -66,11 +67,7 @@ class RoutingEngine:
         now = self._clock.now()
         async with self._db.transaction() as session:
             # Free agents first: when everyone is busy (the usual case under load) that is all.
-            # As many as the head, not the batch: the longest idle may all lack what the head
-            # needs (skills, a reservation, a recent refusal) while someone further down has it.
-            free: list[tuple[AgentChannelStatus, Agent]] = []
-            for channel in AgentChannel:
-                free += await agent_repository.free_agents(session, channel, limit=self._head_size)
+            free = await self._free_agents(session, self._batch_size)
             self._saw_free_agent = bool(free)
             if not free:
                 return 0
@@ -118,14 +115,13 @@ class RoutingEngine:
                         callable_now=callable_now[zone],
                     )
                 )
-            agents = [
-                FreeAgent(
-                    status.agent_id, str(status.channel), frozenset(agent.skills), status.idle_since
-                )
-                for status, agent in free
-            ]
             refused = [Refusal(*r) for r in refusals]
-            matches = route(waiting, agents, refused, now, limit=self._batch_size)
+            matches = route(waiting, _for_policy(free), refused, now, limit=self._batch_size)
+            if len(matches) < min(self._batch_size, len(queued)) and len(free) >= self._batch_size:
+                # The longest idle may all lack what the head needs (skills, a reservation, a
+                # recent refusal) while someone further down has it: look as deep as the head.
+                free = await self._free_agents(session, self._head_size)
+                matches = route(waiting, _for_policy(free), refused, now, limit=self._batch_size)
             by_callback = {c.id: c for c in queued}
             # An agent Ready on both channels has a row for each: offer on the callback's own.
             by_agent = {
@@ -140,6 +136,14 @@ class RoutingEngine:
                 await offer(session, offers, now=now)
         return len(matches)
 
+    async def _free_agents(
+        self, session: AsyncSession, limit: int
+    ) -> list[tuple[AgentChannelStatus, Agent]]:
+        free: list[tuple[AgentChannelStatus, Agent]] = []
+        for channel in AgentChannel:
+            free += await agent_repository.free_agents(session, channel, limit=limit)
+        return free
+
     async def run(self) -> None:
         while True:
             self._kick.clear()
@@ -151,3 +155,10 @@ class RoutingEngine:
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._max_sleep)
+
+
+def _for_policy(free: list[tuple[AgentChannelStatus, Agent]]) -> list[FreeAgent]:
+    return [
+        FreeAgent(status.agent_id, str(status.channel), frozenset(agent.skills), status.idle_since)
+        for status, agent in free
+    ]
