@@ -30,7 +30,7 @@ from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
 from ringback.contacts.models import ContactHistoryKind
-from ringback.contacts.service import contact_for_phone, number_lock, record_history
+from ringback.contacts.service import add_history, contact_for_phone, number_lock
 from ringback.db import lock_key, new_id
 from ringback.errors import RingbackError, conflict, invalid, not_found
 from ringback.scheduling.slots import slots_between
@@ -146,13 +146,14 @@ async def create_callback(
         session, phone=phone, name=request.name, now=now, region=settings.default_region
     )
     callback.contact_id = contact.id
-    record_history(
+    await add_history(
         session,
         contact_id=contact.id,
         kind=ContactHistoryKind.CALLBACK,
         text=f"{request.type} callback requested via {request.channel} on {service.name}",
         now=now,
         callback_id=callback.id,
+        live=True,
     )
     await book(session, callback, service, plan)
     session.add(callback)

@@ -124,4 +124,4 @@ async def add_note(
             interaction_id=body.interaction_id,
             callback_id=body.callback_id,
         )
-        return history_read(entry)
+    return history_read(entry)  # after the commit, which gave the entry its id

@@ -267,39 +267,18 @@ async def add_history(
     interaction_id: uuid.UUID | None = None,
     callback_id: uuid.UUID | None = None,
     email_message_id: uuid.UUID | None = None,
+    live: bool = False,
 ) -> ContactHistory:
-    """Append an entry to the history of the contact (or of the one it was merged into)."""
-    live = await repository.live_id(session, contact_id)
-    if live is None:
-        raise not_found("contact-not-found", f"there is no contact {contact_id}")
-    entry = record_history(
-        session,
-        contact_id=live,
-        kind=kind,
-        text=text,
-        now=now,
-        agent_login=agent_login,
-        interaction_id=interaction_id,
-        callback_id=callback_id,
-        email_message_id=email_message_id,
-    )
-    await session.flush()  # the entry's id
-    return entry
+    """Append an entry to the history of the contact (or of the one it was merged into).
 
-
-def record_history(
-    session: AsyncSession,
-    *,
-    contact_id: uuid.UUID,
-    kind: ContactHistoryKind,
-    text: str,
-    now: datetime,
-    agent_login: str | None = None,
-    interaction_id: uuid.UUID | None = None,
-    callback_id: uuid.UUID | None = None,
-    email_message_id: uuid.UUID | None = None,
-) -> ContactHistory:
-    """Append an entry to a live contact's history: one this unit of work found or made."""
+    ``live``: the caller holds the live contact (it just found or made it), so it is not looked
+    up again. The entry is written with the unit of work; its id is known after the commit.
+    """
+    if not live:
+        found = await repository.live_id(session, contact_id)
+        if found is None:
+            raise not_found("contact-not-found", f"there is no contact {contact_id}")
+        contact_id = found
     entry = ContactHistory(
         contact_id=contact_id,
         at=now,
