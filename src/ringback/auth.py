@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,28 +34,6 @@ class ApiRequest:
     caller: Caller
 
 
-@dataclass(frozen=True)
-class _Budget:
-    key_id: int
-    name: str
-    limit: int
-
-    async def check(self, runtime: Runtime, session: AsyncSession) -> None:
-        """Refuse a key with nothing left before its request does any work (no lock taken)."""
-        await ratelimit.refuse_if_spent(session, now=runtime.clock.now(), **self._bucket())
-
-    async def spend(self, runtime: Runtime, session: AsyncSession) -> None:
-        await ratelimit.spend(session, now=runtime.clock.now(), **self._bucket())
-
-    def _bucket(self) -> dict[str, Any]:
-        return {
-            "bucket": f"key:{self.key_id}",
-            "limit": self.limit,
-            "window": timedelta(minutes=1),
-            "what": f"API key {self.name}",
-        }
-
-
 async def api_request(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -63,22 +41,27 @@ async def api_request(
     """401 without a live key; 429 over the key's budget; commits before the response is sent."""
     if credentials is None:
         raise unauthorised("send an API key: Authorization: Bearer <key>")
-    uncounted: _Budget | None = None
+    uncounted: ratelimit.Budget | None = None
     try:
         async with runtime.db.transaction() as session:
             key = await authenticate(session, secret=credentials.credentials)
-            limit = key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute
-            budget = _Budget(key.id, key.name, limit)
-            await budget.check(runtime, session)
+            budget = ratelimit.Budget(
+                f"key:{key.id}",
+                key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute,
+                timedelta(minutes=1),
+                f"API key {key.name}",
+            )
+            # Nothing left: refused here, by a read, before the request does any work.
+            await ratelimit.refuse_if_spent(session, budget, now=runtime.clock.now())
             caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=scope_of(key))
             uncounted = budget
             yield ApiRequest(session, caller)
             uncounted = None
-            await budget.spend(runtime, session)
+            await ratelimit.spend(session, budget, now=runtime.clock.now())
     finally:
         if uncounted is not None:  # the request failed and was rolled back
             async with runtime.db.transaction() as session:
-                await uncounted.spend(runtime, session)
+                await ratelimit.spend(session, uncounted, now=runtime.clock.now())
 
 
 # scope="function": the unit of work commits before the response goes out.

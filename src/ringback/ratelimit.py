@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -15,44 +16,55 @@ from ringback.errors import RingbackError
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def spend(
-    session: AsyncSession, *, bucket: str, limit: int, window: timedelta, now: datetime, what: str
-) -> None:
-    """Count one hit against ``bucket``; past ``limit`` in this window, refuse with 429."""
-    window_start = EPOCH + ((now - EPOCH) // window) * window
+@dataclass(frozen=True)
+class Budget:
+    """At most ``limit`` hits per ``window`` on ``bucket`` (an API key, a phone number)."""
+
+    bucket: str
+    limit: int
+    window: timedelta
+    what: str  # how a refusal names it: "API key web", "number +4420..."
+
+    def window_start(self, now: datetime) -> datetime:
+        return EPOCH + ((now - EPOCH) // self.window) * self.window
+
+
+async def spend(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
+    """Count one hit; past the limit in this window, refuse with 429."""
+    window_start = budget.window_start(now)
     insert = upsert(session)
-    statement = insert(RateLimitWindow).values(bucket=bucket, window_start=window_start, hits=1)
+    statement = insert(RateLimitWindow).values(
+        bucket=budget.bucket, window_start=window_start, hits=1
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["bucket", "window_start"],
         set_={"hits": RateLimitWindow.hits + 1},
     ).returning(RateLimitWindow.hits)
     hits = (await session.execute(statement)).scalar_one()
-    if hits > limit:
-        raise _refusal(limit, window, window_start, now, what)
+    if hits > budget.limit:
+        raise _refusal(budget, now)
 
 
-async def refuse_if_spent(
-    session: AsyncSession, *, bucket: str, limit: int, window: timedelta, now: datetime, what: str
-) -> None:
-    """429 if ``bucket`` has no hit left in this window; a read, which locks nothing."""
-    window_start = EPOCH + ((now - EPOCH) // window) * window
+async def refuse_if_spent(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
+    """429 if no hit is left in this window; a read, which locks nothing."""
     hits = await session.scalar(
         select(RateLimitWindow.hits).where(
-            RateLimitWindow.bucket == bucket, RateLimitWindow.window_start == window_start
+            RateLimitWindow.bucket == budget.bucket,
+            RateLimitWindow.window_start == budget.window_start(now),
         )
     )
-    if hits is not None and hits >= limit:
-        raise _refusal(limit, window, window_start, now, what)
+    if hits is not None and hits >= budget.limit:
+        raise _refusal(budget, now)
 
 
-def _refusal(
-    limit: int, window: timedelta, window_start: datetime, now: datetime, what: str
-) -> RingbackError:
-    retry_after = max(1, math.ceil((window_start + window - now).total_seconds()))
+def _refusal(budget: Budget, now: datetime) -> RingbackError:
+    retry_after = max(
+        1, math.ceil((budget.window_start(now) + budget.window - now).total_seconds())
+    )
     return RingbackError(
         "rate-limited",
-        f"too many requests for {what}: at most {limit} per {_span(window)}; "
-        f"try again in {retry_after} s",
+        f"too many requests for {budget.what}: at most {budget.limit} per "
+        f"{_span(budget.window)}; try again in {retry_after} s",
         status=429,
         headers={"Retry-After": str(retry_after)},
         retry_after=retry_after,

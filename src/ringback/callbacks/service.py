@@ -96,14 +96,10 @@ async def create_callback(
     # One lock for the number's duplicate check, budget and contact (on every service).
     await lock_key(session, number_lock(phone))
     if phone_budget is not None:
-        await ratelimit.spend(
-            session,
-            bucket=f"phone:{phone}",
-            limit=phone_budget.limit,
-            window=phone_budget.window,
-            now=now,
-            what=f"number {phone}",
+        budget = ratelimit.Budget(
+            f"phone:{phone}", phone_budget.limit, phone_budget.window, f"number {phone}"
         )
+        await ratelimit.spend(session, budget, now=now)
     active = await repository.active_for_phone(session, service_id=service.id, phone=phone)
     if len(active) >= settings.max_active_per_number:
         match settings.duplicate_policy:
