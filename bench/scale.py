@@ -197,7 +197,7 @@ def _measure(
                         latencies.setdefault(call.name, []).append(elapsed)
             time.sleep(SETTLE)
             after = rss_bytes(server.pid)
-            peak = _peak_rss(server.pid)
+            peak = rss_bytes(server.pid, "VmHWM")
         finally:
             api.close()
             desk.close()
@@ -219,14 +219,6 @@ def _cursor(api: httpx.Client, callback_id: Any) -> str:
     found.raise_for_status()
     created_at = found.json()["created_at"]
     return base64.urlsafe_b64encode(f"{created_at}|{callback_id}".encode()).decode()
-
-
-def _peak_rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def _flat(value: float | None, first: float | None, factor: float, slack: float = 0.0) -> bool:
