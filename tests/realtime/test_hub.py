@@ -15,11 +15,8 @@ pytestmark = pytest.mark.anyio
 async def test_each_event_reaches_its_agent_and_supervisors_once(
     configured_db: Database, clock: ManualClock
 ) -> None:
-    hub = Hub(configured_db)
-    await hub.start()
     ada, bob, boss = Listener(1, False), Listener(2, False), Listener(3, True)
-    for listener in (ada, bob, boss):
-        hub.add(listener)
+    hub = await started(configured_db, ada, bob, boss)
     async with configured_db.transaction() as session:
         publish(session, agent_id=1, topic="agent.status", payload={"n": 1}, now=clock.now())
         publish(session, agent_id=2, topic="agent.status", payload={"n": 2}, now=clock.now())
@@ -41,10 +38,8 @@ async def test_a_row_that_commits_after_a_newer_one_is_still_pushed(
 ) -> None:
     if configured_db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time: its rows show in id order")
-    hub = Hub(configured_db)
-    await hub.start()
     ada = Listener(1, False)
-    hub.add(ada)
+    hub = await started(configured_db, ada)
     async with configured_db.transaction() as late:
         publish(late, agent_id=1, topic="agent.status", payload={"n": "late"}, now=clock.now())
         await late.flush()  # its id is taken now, below the next row's
@@ -62,11 +57,8 @@ async def test_a_row_that_commits_after_a_newer_one_is_still_pushed(
 async def test_a_removed_screen_gets_nothing_more(
     configured_db: Database, clock: ManualClock
 ) -> None:
-    hub = Hub(configured_db)
-    await hub.start()
     first, second, boss = Listener(1, False), Listener(1, False), Listener(3, True)
-    for listener in (first, second, boss):
-        hub.add(listener)
+    hub = await started(configured_db, first, second, boss)
     hub.remove(first)
     hub.remove(boss)
     async with configured_db.transaction() as session:
@@ -79,6 +71,14 @@ async def test_a_removed_screen_gets_nothing_more(
     await hub.fan_out_once()
     assert [m["payload"]["n"] for m in _drain(second)] == [1]
     assert _drain(first) == [] and _drain(boss) == []
+
+
+async def started(db: Database, *listeners: Listener) -> Hub:
+    hub = Hub(db)
+    await hub.start()
+    for listener in listeners:
+        hub.add(listener)
+    return hub
 
 
 def _drain(listener: Listener) -> list[dict[str, object]]:
