@@ -24,6 +24,8 @@ class Budget:
     limit: int
     window: timedelta
     what: str  # how a refusal names it: "API key web", "number +4420..."
+    code: str = "rate-limited"  # the refusal's problem code
+    hits: str = "requests"  # what a hit is, in the refusal's words: "failed sign-ins"
 
     def window_start(self, now: datetime) -> datetime:
         return EPOCH + ((now - EPOCH) // self.window) * self.window
@@ -31,6 +33,12 @@ class Budget:
 
 async def spend(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
     """Count one hit; past the limit in this window, refuse with 429."""
+    if await count(session, budget, now=now) > budget.limit:
+        raise _refusal(budget, now)
+
+
+async def count(session: AsyncSession, budget: Budget, *, now: datetime) -> int:
+    """Count one hit and return the hits in this window so far; never refuses."""
     window_start = budget.window_start(now)
     insert = upsert(session)
     statement = insert(RateLimitWindow).values(
@@ -40,9 +48,7 @@ async def spend(session: AsyncSession, budget: Budget, *, now: datetime) -> None
         index_elements=["bucket", "window_start"],
         set_={"hits": RateLimitWindow.hits + 1},
     ).returning(RateLimitWindow.hits)
-    hits = (await session.execute(statement)).scalar_one()
-    if hits > budget.limit:
-        raise _refusal(budget, now)
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def refuse_if_spent(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
@@ -62,8 +68,8 @@ def _refusal(budget: Budget, now: datetime) -> RingbackError:
         1, math.ceil((budget.window_start(now) + budget.window - now).total_seconds())
     )
     return RingbackError(
-        "rate-limited",
-        f"too many requests for {budget.what}: at most {budget.limit} per "
+        budget.code,
+        f"too many {budget.hits} for {budget.what}: at most {budget.limit} per "
         f"{_span(budget.window)}; try again in {retry_after} s",
         status=429,
         headers={"Retry-After": str(retry_after)},
@@ -77,4 +83,5 @@ async def prune(session: AsyncSession, *, before: datetime) -> None:
 
 def _span(window: timedelta) -> str:
     seconds = int(window.total_seconds())
-    return {60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} s")
+    named = {60: "minute", 3600: "hour", 86400: "day"}.get(seconds)
+    return named or (f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} s")

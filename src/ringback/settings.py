@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # Default request budgets; an API key may carry its own per-minute budget.
     rate_limit_per_key_per_minute: int = Field(default=600, ge=1)
     rate_limit_per_phone_per_hour: int = Field(default=10, ge=1)
+    # Failed sign-ins allowed per login and per client address in each fixed window; past
+    # either, sign-in is refused (429) without a look at the password until the window ends.
+    # Sites where many agents share one address (NAT) may need a larger per-address budget.
+    sign_in_failures_per_login: int = Field(default=5, ge=1)
+    sign_in_failures_per_address: int = Field(default=20, ge=1)
+    sign_in_failure_window_minutes: int = Field(default=15, ge=1, le=1440)
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 

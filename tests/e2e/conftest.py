@@ -26,6 +26,7 @@ from ringback.agents import repository as agent_repository
 from ringback.agents.service import hash_password
 from ringback.apikeys.service import create_key
 from ringback.app import create_app
+from ringback.clock import Clock
 from ringback.config.loader import parse_config
 from ringback.config.service import apply_config
 from ringback.db import Database
@@ -142,15 +143,17 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def start_server(database_url: str) -> Iterator[Callable[..., RunningServer]]:
-    """Start a server on this test's database; keyword arguments become Settings fields."""
+    """Start a server on this test's database; ``clock`` drives its time (the system clock by
+    default), the other keyword arguments become Settings fields."""
     keys = prepare(database_url)
     with ExitStack() as stack:
 
-        def start(**overrides: Any) -> RunningServer:
+        def start(clock: Clock | None = None, **overrides: Any) -> RunningServer:
             settings = Settings(
                 database_url=database_url, scheduler_max_sleep_seconds=0.2, **overrides
             )
-            return RunningServer(stack.enter_context(serving(settings)), keys, database_url)
+            app = create_app(settings, clock=clock) if clock is not None else None
+            return RunningServer(stack.enter_context(serving(settings, app)), keys, database_url)
 
         yield start
 

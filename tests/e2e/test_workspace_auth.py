@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
 import httpx
 import pytest
+import structlog
+from tests.conftest import T0
 from tests.e2e.conftest import PASSWORD, RunningServer
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from ringback.clock import ManualClock
+
 pytestmark = pytest.mark.e2e
+GUESS = "hunter2-guess"
+
+
+@pytest.fixture
+def server_log() -> Iterator[list[dict[str, Any]]]:
+    """What the server logs while the test runs, whatever another test configured before."""
+    saved = structlog.get_config()
+    structlog.reset_defaults()
+    try:
+        with structlog.testing.capture_logs() as entries:
+            yield entries
+    finally:
+        structlog.configure(**saved)
+
+
+def sign_in(client: httpx.Client, login: str, password: str) -> httpx.Response:
+    return client.post("/session", json={"login": login, "password": password})
+
+
+def throttled(answer: httpx.Response, retry_after: int) -> bool:
+    return (
+        answer.status_code == 429
+        and answer.json()["code"] == "sign-in-throttled"
+        and answer.headers["Retry-After"] == str(retry_after)
+        and answer.json()["retry_after"] == retry_after
+    )
 
 
 def test_wrong_passwords_and_missing_sessions_are_refused(server: RunningServer) -> None:
@@ -71,3 +105,58 @@ def test_signing_out_logs_every_channel_out(server: RunningServer) -> None:
         headers={"Authorization": f"Bearer {sue.json()['token']}"},
     ).json()
     assert found[0]["detail"] == "voice: logged out, webcallback: logged out"
+
+
+def test_failed_sign_ins_throttle_the_login_until_its_window_ends(
+    start_server: Callable[..., RunningServer], server_log: list[dict[str, Any]]
+) -> None:
+    clock = ManualClock(T0)  # the start of a 15-minute window
+    server = start_server(clock=clock)
+    with httpx.Client(base_url=f"{server.url}/api/v1/workspace") as client:
+        for _ in range(4):
+            assert sign_in(client, "ada", GUESS).status_code == 401
+        assert sign_in(client, "ada", PASSWORD).status_code == 201  # resets nothing
+        assert sign_in(client, "ada", GUESS).status_code == 401  # the fifth failure
+        refused = sign_in(client, "ada", GUESS)
+        assert throttled(refused, 900), refused.text
+        assert (
+            "too many failed sign-ins for login ada: at most 5 per 15 minutes"
+            in (refused.json()["detail"])
+        )
+        assert throttled(sign_in(client, "ada", PASSWORD), 900)  # the right one waits too
+        assert sign_in(client, "bob", PASSWORD).status_code == 201  # from the same address
+        clock.advance(timedelta(minutes=14, seconds=59))
+        assert throttled(sign_in(client, "ada", PASSWORD), 1)
+        clock.advance(timedelta(seconds=1))
+        assert sign_in(client, "ada", PASSWORD).status_code == 201
+
+    attempts = [e for e in server_log if e["event"] == "sign-in"]
+    assert [(e["login"], e["outcome"]) for e in attempts] == [
+        *[("ada", "invalid-credentials")] * 4,
+        ("ada", "signed-in"),
+        ("ada", "invalid-credentials"),
+        *[("ada", "sign-in-throttled")] * 2,
+        ("bob", "signed-in"),
+        ("ada", "sign-in-throttled"),
+        ("ada", "signed-in"),
+    ]
+    assert {e["address"] for e in attempts} == {"127.0.0.1"}
+    assert not [e for e in server_log if PASSWORD in str(e) or GUESS in str(e)]
+
+
+def test_failed_sign_ins_from_one_address_throttle_every_login_from_it(
+    start_server: Callable[..., RunningServer],
+) -> None:
+    clock = ManualClock(T0 + timedelta(minutes=5))
+    server = start_server(clock=clock, sign_in_failures_per_address=8)
+    with httpx.Client(base_url=f"{server.url}/api/v1/workspace") as client:
+        for login, failures in (("ada", 5), ("bob", 3)):
+            for _ in range(failures):
+                assert sign_in(client, login, GUESS).status_code == 401
+        for login in ("bob", "sue", "nobody"):
+            refused = sign_in(client, login, PASSWORD)
+            assert throttled(refused, 600), refused.text
+            assert "for address 127.0.0.1: at most 8 per 15 minutes" in refused.json()["detail"]
+        clock.advance(timedelta(minutes=10))
+        assert sign_in(client, "sue", PASSWORD).status_code == 201
+        assert sign_in(client, "ada", PASSWORD).status_code == 201

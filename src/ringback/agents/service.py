@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ringback import ratelimit
 from ringback.agents import repository
 from ringback.agents.models import (
     Agent,
@@ -29,6 +30,7 @@ from ringback.config import repository as config_repository
 from ringback.config.schema import AgentConfig
 from ringback.errors import RingbackError, conflict, invalid, not_found
 from ringback.realtime.stream import publish
+from ringback.settings import Settings
 
 hasher = PasswordHasher()
 # Argon2 runs here, off the event loop: a few at a time (each takes 64 MiB and ~0.3 s), so that
@@ -123,6 +125,41 @@ async def credentials(session: AsyncSession, *, login: str) -> Credentials:
     if agent is None or not agent.active or agent.password_hash is None:
         return Credentials(None, None)
     return Credentials(agent.id, agent.password_hash)
+
+
+def sign_in_budgets(*, login: str, address: str, settings: Settings) -> list[ratelimit.Budget]:
+    """The budgets a failed sign-in is counted against: the login tried and the client address."""
+    window = timedelta(minutes=settings.sign_in_failure_window_minutes)
+    return [
+        ratelimit.Budget(
+            bucket, limit, window, what, code="sign-in-throttled", hits="failed sign-ins"
+        )
+        for bucket, limit, what in (
+            (f"sign-in:login:{login}", settings.sign_in_failures_per_login, f"login {login}"),
+            (
+                f"sign-in:address:{address}",
+                settings.sign_in_failures_per_address,
+                f"address {address}",
+            ),
+        )
+    ]
+
+
+async def refuse_if_throttled(
+    session: AsyncSession, *, budgets: Sequence[ratelimit.Budget], now: datetime
+) -> None:
+    """429 ``sign-in-throttled`` while the login or the address has no failure left in its
+    window: checked before the password, so even the right one waits and argon2 is not run."""
+    for budget in budgets:
+        await ratelimit.refuse_if_spent(session, budget, now=now)
+
+
+async def count_failed_sign_in(
+    session: AsyncSession, *, budgets: Sequence[ratelimit.Budget], now: datetime
+) -> None:
+    """Count one failed sign-in against each budget (a success resets nothing)."""
+    for budget in budgets:
+        await ratelimit.count(session, budget, now=now)
 
 
 async def check_password(stored: Credentials, password: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
@@ -10,25 +11,46 @@ from ringback.agents import service as agents
 from ringback.agents.models import AgentChannel, AgentStatus
 from ringback.agents.schemas import Me, SessionRead, SignIn, StatusChange, agent_read, status_read
 from ringback.config import repository as config_repository
+from ringback.errors import RingbackError
 from ringback.runtime import RuntimeDep
 from ringback.workspace.auth import SESSION_COOKIE, CurrentAgent
 
 router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
+log = structlog.get_logger(__name__)
 
 
 @router.post("/session", status_code=201, response_model=SessionRead)
 async def sign_in(
     body: SignIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> SessionRead:
-    """Sign in; channels go from Logged Out to Not Ready. Sets an HttpOnly session cookie too."""
-    async with runtime.db.transaction() as session:
-        stored = await agents.credentials(session, login=body.login)
-    new_hash = await agents.check_password(stored, body.password)
-    async with runtime.db.transaction() as session:
-        signed = await agents.open_session(
-            session, stored=stored, now=runtime.clock.now(), new_hash=new_hash
-        )
-        statuses = await agent_repository.channel_statuses(session, signed.agent.id)
+    """Sign in; channels go from Logged Out to Not Ready. Sets an HttpOnly session cookie too.
+
+    Failed attempts are counted per login and per client address; past either budget, 429
+    ``sign-in-throttled`` with Retry-After, before the password is looked at.
+    """
+    # The peer address, or X-Forwarded-For only from a proxy uvicorn trusts (forwarded_allow_ips).
+    address = request.client.host if request.client else "unknown"
+    budgets = agents.sign_in_budgets(login=body.login, address=address, settings=runtime.settings)
+    try:
+        async with runtime.db.transaction() as session:
+            await agents.refuse_if_throttled(session, budgets=budgets, now=runtime.clock.now())
+            stored = await agents.credentials(session, login=body.login)
+        try:
+            new_hash = await agents.check_password(stored, body.password)
+        except RingbackError:
+            # Its own unit of work, committed before the refusal goes out.
+            async with runtime.db.transaction() as session:
+                await agents.count_failed_sign_in(session, budgets=budgets, now=runtime.clock.now())
+            raise
+        async with runtime.db.transaction() as session:
+            signed = await agents.open_session(
+                session, stored=stored, now=runtime.clock.now(), new_hash=new_hash
+            )
+            statuses = await agent_repository.channel_statuses(session, signed.agent.id)
+    except RingbackError as exc:
+        log.info("sign-in", login=body.login, address=address, outcome=exc.code)
+        raise
+    log.info("sign-in", login=body.login, address=address, outcome="signed-in")
     response.set_cookie(
         SESSION_COOKIE,
         signed.token,
