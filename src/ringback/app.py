@@ -35,6 +35,7 @@ from ringback.metrics import Metrics
 from ringback.outbox import OutboxRelay
 from ringback.realtime.api import router as events_router
 from ringback.realtime.hub import Hub
+from ringback.request_limits import RequestLimits
 from ringback.responses.api import router as responses_router
 from ringback.routing.engine import RoutingEngine
 from ringback.runtime import Runtime
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(supervisor_router)
     mount_desktop(app)
     _install_error_handlers(app, metrics)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_request_bytes, metrics=metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app
 

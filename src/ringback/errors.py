@@ -5,6 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+PROBLEM_JSON = "application/problem+json"
+
 
 class RingbackError(Exception):
     """A refusal with a stable machine-readable ``code``, an HTTP status and a human detail."""

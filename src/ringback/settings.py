@@ -41,6 +41,10 @@ class Settings(BaseSettings):
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
+    # A request body over this many bytes is refused with 413 before it is read whole (the
+    # largest legitimate one, an agent's e-mail of 100,000 characters, fits).
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+
     # Outgoing e-mail (an agent's e-mail to a contact) goes through this SMTP relay.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)

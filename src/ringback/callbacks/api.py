@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -39,8 +39,11 @@ async def create_callback(
     idempotency_key: Annotated[
         str | None,
         Header(
+            min_length=1,
             max_length=255,
-            description="Retries with the same key and body return the same callback.",
+            pattern=r"^[!-~]+$",
+            description="Retries with the same key and body return the same callback. "
+            "1 to 255 visible ASCII characters (a UUID is a good choice).",
         ),
     ] = None,
 ) -> CallbackRead:
@@ -74,7 +77,7 @@ async def list_callbacks(
     phone: Annotated[str | None, Query(description="E.164, or national with `service`.")] = None,
     service_name: Annotated[str | None, Query(alias="service")] = None,
     state: CallbackState | None = None,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CallbackPage:
     """Callbacks the key may see, newest first."""
@@ -189,8 +192,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         after = datetime.fromisoformat(created_at)
         if after.tzinfo is None:
             raise ValueError("cursor without a UTC offset")
-        return after, uuid.UUID(callback_id)
-    except ValueError:
+        return after.astimezone(UTC), uuid.UUID(callback_id)
+    except (ValueError, OverflowError):  # OverflowError: a time outside the years 1-9999 in UTC
         raise invalid(
             "invalid-cursor", "the cursor is not one this API returned", field="cursor"
         ) from None

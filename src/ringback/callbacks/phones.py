@@ -17,6 +17,14 @@ def normalise_phone(raw: str, region: str, *, field: str = "phone") -> str:
         raise invalid(
             "invalid-phone", f"{raw!r} is not a phone number: {exc._msg}", field=field
         ) from None
+    if number.extension:
+        # A switch dials numbers, not extensions: dropping it would call the wrong person.
+        raise invalid(
+            "phone-extension",
+            f"{raw!r} has an extension ({number.extension}); send the number without it "
+            "(Ringback dials numbers, not extensions)",
+            field=field,
+        )
     if not phonenumbers.is_possible_number(number):
         raise invalid("invalid-phone", f"{raw!r} has the wrong length for its country", field=field)
     if not phonenumbers.is_valid_number(number):

@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from ringback.apitypes import OffsetDateTime
 from ringback.callbacks.models import Callback
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
 from ringback.config.repository import Service
+from ringback.scheduling.zones import check_zone
 
 if TYPE_CHECKING:
     from ringback.callbacks.service import SlotAvailability
@@ -29,11 +31,12 @@ class CallbackCreate(BaseModel):
     service: str = Field(max_length=63, examples=["billing"])
     phone: str = Field(min_length=3, max_length=40, examples=["+1 212 555 0142"])
     type: CallbackType = CallbackType.IMMEDIATE
-    desired_time: AwareDatetime | None = Field(
+    desired_time: OffsetDateTime | None = Field(
         default=None, description="Required for scheduled callbacks; must carry a UTC offset."
     )
     time_zone: str | None = Field(
         default=None,
+        max_length=64,
         description="The customer's IANA time zone; guessed from the number when omitted.",
         examples=["America/New_York"],
     )
@@ -45,18 +48,13 @@ class CallbackCreate(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{value!r} is not an IANA time zone") from None
-        return value
+        return None if value is None else check_zone(value)
 
 
 class CallbackReschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    desired_time: AwareDatetime
+    desired_time: OffsetDateTime
 
 
 class CallbackCancel(BaseModel):

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from ringback.apitypes import OffsetDateTime
 from ringback.auth import ApiUnit
 from ringback.callbacks.schemas import Availability, availability_read
 from ringback.callbacks.service import availability as open_slots
@@ -84,8 +85,8 @@ async def availability(
     service: str,
     api: ApiUnit,
     runtime: RuntimeDep,
-    start: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
-    end: Annotated[AwareDatetime | None, Query(description="Default: start + 7 days.")] = None,
+    start: Annotated[OffsetDateTime | None, Query(description="Default: now.")] = None,
+    end: Annotated[OffsetDateTime | None, Query(description="Default: start + 7 days.")] = None,
 ) -> Availability:
     """Bookable slots between ``start`` and ``end`` (at most 31 days), with places left."""
     now = runtime.clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
 from ringback.callbacks.states import CallbackType
 from ringback.responses.rendering import template_problems
 from ringback.scheduling.hours import WEEKDAYS, OfficeHours, OpenPeriod, check_periods
+from ringback.scheduling.zones import check_zone
 from ringback.telephony.sim.script import SimulatorScript
 
 Name = Annotated[
@@ -161,12 +162,7 @@ class ServiceConfig(Strict):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        # A key naming a folder of the zone database ("Europe") fails with IsADirectoryError.
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from None
-        return value
+        return check_zone(value)
 
     @field_validator("default_region")
     @classmethod

@@ -34,7 +34,7 @@ async def search(
     q: str = "",
     region: Region = "US",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ContactPage:
     """Search by name, phone (any format) or e-mail."""
     async with runtime.db.transaction() as session:

@@ -31,7 +31,7 @@ async def search(
     category: str | None = None,
     service_name: Annotated[str | None, Query(alias="service")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ResponsePage:
     async with runtime.db.transaction() as session:
         found = await service.search_responses(

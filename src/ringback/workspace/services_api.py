@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
+from ringback.apitypes import OffsetDateTime
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.schemas import Availability, availability_read
 from ringback.config import repository as config_repository
@@ -34,7 +34,7 @@ async def availability(
     me: CurrentAgent,
     runtime: RuntimeDep,
     start: Annotated[
-        AwareDatetime | None, Query(alias="from", description="With a UTC offset. Default: now.")
+        OffsetDateTime | None, Query(alias="from", description="With a UTC offset. Default: now.")
     ] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 7,
 ) -> Availability:
