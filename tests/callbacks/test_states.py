@@ -37,6 +37,7 @@ OUTCOME = {
     E.ACCEPT: S.ACCEPTED,
     E.DIAL: S.DIALING,
     E.CONNECT: S.CONNECTED,
+    E.TRANSFER: S.CONNECTED,
     E.COMPLETE: S.COMPLETED,
     E.FAIL: S.FAILED,
 }
@@ -63,6 +64,14 @@ def test_any_other_event_is_refused(state: CallbackState, event: CallbackEvent) 
 def test_the_life_of_a_callback_that_is_answered() -> None:
     state = S.SCHEDULED
     for event in (E.DUE, E.OFFER, E.REJECT, E.OFFER, E.ACCEPT, E.DIAL, E.CONNECT, E.COMPLETE):
+        state = transition(CALLBACK_ID, state, event).target
+    assert state is S.COMPLETED
+
+
+def test_a_transferred_callback_stays_connected_until_the_agent_who_received_it_is_done() -> None:
+    assert [state for (state, event) in TRANSITIONS if event is E.TRANSFER] == [S.CONNECTED]
+    state = S.CONNECTED
+    for event in (E.TRANSFER, E.TRANSFER, E.COMPLETE):
         state = transition(CALLBACK_ID, state, event).target
     assert state is S.COMPLETED
 

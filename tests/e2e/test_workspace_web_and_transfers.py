@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.e2e.conftest import RunningServer
+from tests.e2e.test_workspace_supervisor import callback_history
 from tests.e2e.test_workspace_voice import callback_state, request_callback
 from tests.e2e.workspace import AgentDesk
 
@@ -119,26 +120,64 @@ def test_delayed_callback_with_agent_preview_waits_for_call(
     ada.wait_state(offered["id"], "connected")
 
 
-def test_instant_transfer_to_another_agent(
-    server: RunningServer, ada: AgentDesk, bob: AgentDesk
+def transfer_to_bob(ada: AgentDesk, interaction_id: str, how: str) -> None:
+    """Instant Call Transfer, or a consultation with Bob completed as a transfer."""
+    if how == "instant":
+        moved = ada.act(interaction_id, "transfer", {"target": "agent:bob"})
+    else:
+        ada.act(interaction_id, "consultation", {"target": "agent:bob"})
+        deadline = datetime.now(UTC) + timedelta(seconds=5)
+        while (ada.interaction(interaction_id).get("consultation") or {}).get(
+            "state"
+        ) != "connected":
+            assert datetime.now(UTC) < deadline
+        moved = ada.act(interaction_id, "consultation/complete-transfer")
+    assert moved.status_code == 200, moved.text
+    ada.wait_state(interaction_id, "transferred")
+
+
+@pytest.mark.parametrize("how", ["instant", "consultation"])
+def test_a_transferred_callback_completes_at_the_mark_done_of_the_agent_who_received_it(
+    server: RunningServer, ada: AgentDesk, bob: AgentDesk, how: str
 ) -> None:
     interaction = connected_call(server, ada, "+44 20 7946 0021")
+    callback_id = interaction["callback"]["id"]  # type: ignore[index]
     bob.listen()
-    moved = ada.act(interaction["id"], "transfer", {"target": "agent:bob"})
-    assert moved.status_code == 200, moved.text
-    ada.wait_state(interaction["id"], "transferred")
+    transfer_to_bob(ada, str(interaction["id"]), how)
     received = bob.wait_event(lambda e: e["topic"] == "interaction.transferred")["payload"]
-    assert (
-        received["state"] == "connected"
-        and received["callback"]["id"] == interaction["callback"]["id"]
-    )
-    assert ada.act(interaction["id"], "done").status_code == 200
-    # Ada is done, but Bob still talks to the customer: the callback is his to finish.
-    assert callback_state(server, interaction["callback"]["id"])["state"] == "connected"
+    assert received["state"] == "connected" and received["callback"]["id"] == callback_id
+
+    # Ada's Mark Done closes her interaction only: Bob is still talking to the customer.
+    done = ada.act(str(interaction["id"]), "done")
+    assert done.status_code == 200 and done.json()["state"] == "done"
+    assert callback_state(server, callback_id)["state"] == "connected"
+    history = callback_history(server, callback_id)
+    assert [h["event"] for h in history] == [
+        "create",
+        "offer",
+        "accept",
+        "dial",
+        "connect",
+        "transfer",
+    ]
+    transfer = {k: history[-1][k] for k in ("actor", "from_state", "to_state", "reason")}
+    assert transfer == {
+        "actor": "ada",
+        "from_state": "connected",
+        "to_state": "connected",
+        "reason": "to bob",
+    }
+
+    # Bob's call ends and his Mark Done finishes the callback for the customer.
     bob.act(received["id"], "end-call")
     bob.wait_state(received["id"], "ready_to_call")
     assert bob.act(received["id"], "done").status_code == 200
-    assert callback_state(server, interaction["callback"]["id"])["state"] == "completed"
+    assert callback_state(server, callback_id)["state"] == "completed"
+    history = callback_history(server, callback_id)
+    assert [h["event"] for h in history][-2:] == ["transfer", "complete"]
+    assert (history[-1]["actor"], history[-1]["to_state"]) == ("bob", "completed")
+    times = [datetime.fromisoformat(h["at"]) for h in history]
+    assert times == sorted(times)
 
 
 def test_instant_conference_keeps_the_agent_on_the_call(

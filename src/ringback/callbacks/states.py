@@ -48,6 +48,7 @@ class CallbackEvent(StrEnum):
     ACCEPT = "accept"
     DIAL = "dial"
     CONNECT = "connect"
+    TRANSFER = "transfer"  # the customer went to another agent, who now holds the callback
     NO_CONTACT = "no_contact"  # a dial that did not reach the customer; the agent still holds it
     RETRY = "retry"
     COMPLETE = "complete"
@@ -82,6 +83,7 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
     (S.DIALING, E.NO_CONTACT): S.ACCEPTED,
     (S.DIALING, E.FAIL): S.FAILED,
     (S.CONNECTED, E.DIAL): S.DIALING,
+    (S.CONNECTED, E.TRANSFER): S.CONNECTED,
     (S.CONNECTED, E.COMPLETE): S.COMPLETED,
     (S.CONNECTED, E.RESCHEDULE): S.SCHEDULED,
 }

@@ -180,7 +180,8 @@ def _transfer_target(interaction: Interaction) -> str | None:
 async def _hand_over(
     session: AsyncSession, handling: Handling, place: str, call_id: str, now: datetime
 ) -> None:
-    """The customer was transferred to another agent, who now holds a connected interaction."""
+    """The customer was transferred to another agent, who now holds a connected interaction
+    and the callback: it completes at their Mark Done, not at the transferring agent's."""
     receiver = await agent_repository.by_place(session, place)
     if receiver is None:
         return
@@ -216,6 +217,16 @@ async def _hand_over(
         source=str(handling.interaction.id),
     )
     announce(session, received, now=now, topic="interaction.transferred")
+    if handling.callback.state is CallbackState.CONNECTED:
+        sender = await agent_repository.by_id(session, handling.interaction.agent_id)
+        change_state(
+            session,
+            handling.callback,
+            CallbackEvent.TRANSFER,
+            actor=sender.login if sender is not None else SWITCH,
+            now=now,
+            reason=f"to {receiver.login}",
+        )
 
 
 async def _consultation(

@@ -158,7 +158,9 @@ async def reschedule(
 async def mark_done(
     session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, now: datetime
 ) -> Handling:
-    """Close the interaction: the callback completes, retries or fails; After Call Work starts."""
+    """Close the agent's interaction and start After Call Work. The callback completes, retries
+    or fails with it, unless a transfer handed the customer to another agent: then it is theirs
+    to finish, and this Mark Done closes this agent's interaction only."""
     handling = await load(session, interaction_id, agent=agent)
     interaction, config = handling.interaction, handling.service.config
     check(handling, Action.MARK_DONE)
@@ -224,7 +226,7 @@ def _settle_callback(
     """Reached (or closed before any dial): completed. Dialled without reaching: retry policy."""
     callback, config = handling.callback, handling.service.config
     if callback.state not in (CallbackState.ACCEPTED, CallbackState.CONNECTED):
-        return  # already rescheduled, failed, or handed to another agent by a transfer
+        return  # already rescheduled, failed or completed
     if callback.contacted_at is not None or callback.last_result is None:
         change_state(session, callback, CallbackEvent.COMPLETE, actor=agent.login, now=now)
         return
