@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ringback.db"
 
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     sign_in_failures_per_login: int = Field(default=5, ge=1)
     sign_in_failures_per_address: int = Field(default=20, ge=1)
     sign_in_failure_window_minutes: int = Field(default=15, ge=1, le=1440)
+    # Origins (scheme://host[:port]) whose pages may open the event stream with the session
+    # cookie, besides the origin each request was made to: the public origin of a proxy that
+    # changes the scheme or host. Comma-separated in RINGBACK_ALLOWED_ORIGINS.
+    allowed_origins: Annotated[list[str], NoDecode] = []
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
@@ -64,6 +69,18 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("database URL must start with sqlite:// or postgresql://")
         return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        origins = value.split(",") if isinstance(value, str) else value
+        if not isinstance(origins, list):
+            return value
+        origins = [str(origin).strip().rstrip("/") for origin in origins if str(origin).strip()]
+        for origin in origins:
+            if not origin.startswith(("http://", "https://")):
+                raise ValueError(f"an origin is scheme://host[:port], not {origin!r}")
+        return origins
 
     @field_validator("mail_from")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import structlog
 from tests.conftest import T0
 from tests.e2e.conftest import PASSWORD, RunningServer
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from ringback.clock import ManualClock
 
@@ -61,6 +62,71 @@ def test_the_event_stream_refuses_strangers_with_a_reason(server: RunningServer)
     with connect(url) as socket, pytest.raises(ConnectionClosed) as closed:
         socket.recv(timeout=5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+def accepted_as(socket: ClientConnection, server: RunningServer, token: str) -> str:
+    """The open stream's agent: the one whose status change arrives on it."""
+    changed = httpx.put(
+        f"{server.url}/api/v1/workspace/status/voice",
+        json={"status": "ready"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert changed.status_code == 200, changed.text
+    event = json.loads(socket.recv(timeout=5))
+    assert event["topic"] == "agent.status"
+    login: str = changed.json()["agent"]["login"]
+    return login
+
+
+def closed_with(url: str, **options: Any) -> tuple[int, str]:
+    with connect(url, **options) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_the_event_stream_takes_the_cookie_only_from_the_servers_own_pages(
+    server: RunningServer,
+) -> None:
+    url = server.url.replace("http://", "ws://") + "/api/v1/workspace/events"
+    token = sign_in_as(server, "ada")
+    cookie = {"Cookie": f"ringback_session={token}"}
+    for foreign in ("https://attacker.example", server.url.replace("127.0.0.1", "localhost"),
+                    server.url.replace("http://", "https://"), "null"):  # fmt: skip
+        code, reason = closed_with(url, additional_headers=cookie, origin=foreign)
+        assert code == 4403, foreign
+        assert "own pages" in reason
+    assert closed_with(url, additional_headers=cookie)[0] == 4403  # no Origin at all
+    with connect(url, additional_headers=cookie, origin=server.url) as socket:
+        assert accepted_as(socket, server, token) == "ada"
+    # A token is not sent by the browser on its own: no Origin is asked for with it.
+    bearer = {"Authorization": f"Bearer {token}"}
+    with connect(url, additional_headers=bearer) as socket:
+        assert accepted_as(socket, server, token) == "ada"
+    with connect(f"{url}?token={token}", origin="https://attacker.example") as socket:
+        assert accepted_as(socket, server, token) == "ada"
+
+
+def test_the_event_stream_takes_the_cookie_from_the_allowed_origins(
+    start_server: Callable[..., RunningServer],
+) -> None:
+    server = start_server(allowed_origins="https://desk.example.com, https://desk.example.com:8443")
+    url = server.url.replace("http://", "ws://") + "/api/v1/workspace/events"
+    token = sign_in_as(server, "bob")
+    cookie = {"Cookie": f"ringback_session={token}"}
+    for allowed in ("https://desk.example.com", "https://DESK.example.com:443", server.url):
+        with connect(url, additional_headers=cookie, origin=allowed) as socket:
+            assert accepted_as(socket, server, token) == "bob"
+    assert closed_with(url, additional_headers=cookie, origin="http://desk.example.com")[0] == 4403
+
+
+def sign_in_as(server: RunningServer, login: str) -> str:
+    signed = httpx.post(
+        f"{server.url}/api/v1/workspace/session", json={"login": login, "password": PASSWORD}
+    )
+    assert signed.status_code == 201, signed.text
+    token: str = signed.json()["token"]
+    return token
 
 
 def test_the_cookie_session_needs_its_csrf_token_for_changes(server: RunningServer) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Collection
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -16,6 +18,7 @@ from ringback.workspace.auth import SESSION_COOKIE, token_agent
 
 router = APIRouter(tags=["workspace"])
 NOT_SIGNED_IN = 4401
+FOREIGN_ORIGIN = 4403
 TOO_SLOW = 4408
 SENT_MEMORY = 1000
 
@@ -26,21 +29,26 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
 
     Connect with ``?after=<last id seen>`` to get what was missed first, then the live stream.
     Authenticate with the session cookie, an ``Authorization: Bearer`` header, or ``?token=``.
+    With the cookie, the page opening the socket must be one of this server's (its ``Origin``).
     """
     runtime: Runtime = websocket.app.state.runtime
     header = websocket.headers.get("authorization", "")
     credential = (
-        (header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None)
-        or token
-        or websocket.cookies.get(SESSION_COOKIE)
-    )
+        header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+    ) or token
     try:
+        if not credential and SESSION_COOKIE in websocket.cookies:
+            # A browser sends the cookie whichever site's page opens the socket: only its
+            # Origin tells this server's own pages from another site's.
+            _refuse_foreign_origin(websocket, runtime.settings.allowed_origins)
+            credential = websocket.cookies[SESSION_COOKIE]
         if not credential:
             raise RingbackError("not-signed-in", "sign in first", status=401)
         me = await token_agent(runtime, credential)
     except RingbackError as exc:
         await websocket.accept()  # so that the client sees the reason, not a bare 403
-        await websocket.close(code=NOT_SIGNED_IN, reason=exc.detail)
+        code = FOREIGN_ORIGIN if exc.status == 403 else NOT_SIGNED_IN
+        await websocket.close(code=code, reason=exc.detail)
         return
     if after is None:
         # Taken before the handshake completes: what the client does next is above it.
@@ -94,6 +102,34 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
         pass
     finally:
         runtime.hub.remove(listener)
+
+
+def _refuse_foreign_origin(websocket: WebSocket, allowed: Collection[str]) -> None:
+    """403 unless ``Origin`` is the server's own (the scheme, host and port the request was
+    made to) or one of ``allowed``."""
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    own = f"{scheme}://{websocket.headers.get('host', '')}"
+    origin = _origin_key(websocket.headers.get("origin", ""))
+    if origin is not None and origin in {_origin_key(o) for o in (own, *allowed)}:
+        return
+    # A close reason holds 123 bytes at most: the Origin is not repeated in it.
+    raise RingbackError(
+        "foreign-origin",
+        "the session cookie is accepted only from this server's own pages; send the token",
+        status=403,
+    )
+
+
+def _origin_key(origin: str) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port, with the scheme's default port filled in; None if unreadable."""
+    try:
+        parts = urlsplit(origin.strip().lower())
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    if not parts.hostname or parts.path not in ("", "/"):
+        return None
+    return parts.scheme, parts.hostname, port
 
 
 async def _drain_client(websocket: WebSocket) -> None:
