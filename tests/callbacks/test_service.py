@@ -398,6 +398,31 @@ async def test_every_change_is_in_the_outbox_of_its_transaction(
     assert seen == [["callback.queued"], ["callback.cancelled"]]
 
 
+async def test_a_change_is_never_stamped_before_the_change_it_follows(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    # The cancel read the clock, then waited for the callback while a supervisor's change to
+    # it committed: it took effect after that change, and its history says so.
+    callback = await create(configured_db, clock, type="immediate")
+    cancel_read_at = clock.advance(timedelta(seconds=1))
+    reprioritised_at = clock.advance(timedelta(seconds=1))
+    async with configured_db.transaction() as session:
+        await service.set_priority(
+            session, callback_id=callback.id, priority=90, caller=STAFF, now=reprioritised_at
+        )
+    async with configured_db.transaction() as session:
+        cancelled, _ = await service.cancel_callback(
+            session, callback_id=callback.id, caller=STAFF, now=cancel_read_at, reason=None
+        )
+        entries = await repository.history(session, callback.id)
+    assert [(e.event, e.at) for e in entries] == [
+        (CallbackEvent.CREATE, callback.created_at),
+        (CallbackEvent.REPRIORITISE, reprioritised_at),
+        (CallbackEvent.CANCEL, reprioritised_at),
+    ]
+    assert cancelled.updated_at == reprioritised_at
+
+
 async def test_a_key_cannot_see_other_services_callbacks(
     configured_db: Database, clock: ManualClock
 ) -> None:

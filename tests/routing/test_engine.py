@@ -6,15 +6,17 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
 from ringback.agents.models import AgentChannel, AgentChannelStatus, AgentStatus
+from ringback.callbacks import repository as callback_repository
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.schemas import CallbackCreate
-from ringback.callbacks.states import CallbackState
+from ringback.callbacks.states import CallbackEvent, CallbackState
 from ringback.clock import ManualClock
 from ringback.db import Database
 from ringback.interactions.models import Interaction
@@ -170,3 +172,40 @@ async def test_an_agent_ready_on_both_channels_gets_one_offer_on_the_right_one(
     assert offer is not None and offer.channel is AgentChannel.WEBCALLBACK
     assert rows[AgentChannel.WEBCALLBACK].offered == offer.id
     assert rows[AgentChannel.VOICE].offered is None
+
+
+async def hold_the_queue(session: AsyncSession) -> None:
+    """Take what a routing pass waits for before it reads the queue: on SQLite the write lock
+    (and the node's one connection), on PostgreSQL the callbacks table."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("LOCK TABLE callbacks IN EXCLUSIVE MODE"))
+    else:
+        await session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE
+
+
+async def test_an_offer_is_stamped_after_the_request_it_offers_when_the_pass_waited_for_it(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    await staff(configured_db, clock, 1)
+    engine = RoutingEngine(configured_db, clock)
+    async with configured_db.transaction() as session:
+        await hold_the_queue(session)
+        routing = asyncio.create_task(engine.route_once())
+        await asyncio.sleep(0)  # the pass starts, then waits for this transaction
+        created_at = clock.advance(timedelta(seconds=1))
+        created = await callbacks.create_callback(
+            session,
+            request=CallbackCreate(service="anytime", phone="+44 20 7946 0071"),
+            caller=callbacks.Caller(actor="test"),
+            now=created_at,
+        )
+        committed_at = clock.advance(timedelta(seconds=1))
+    assert await routing == 1
+    async with configured_db.transaction() as session:
+        history = await callback_repository.history(session, created.callback.id)
+        offered = await session.scalar(select(Interaction))
+    assert [(h.event, h.at) for h in history] == [
+        (CallbackEvent.CREATE, created_at),
+        (CallbackEvent.OFFER, committed_at),
+    ]
+    assert offered is not None and offered.offered_at == committed_at

@@ -478,9 +478,13 @@ def _apply(
     now: datetime,
     reason: str | None,
 ) -> None:
+    # A use case reads the clock before it gets the callback's lock (a routing pass or a cancel
+    # may wait for another transaction): if a change committed in between, this one took effect
+    # after it, so it is stamped no earlier and the history's times follow its order.
+    at = max(now, callback.updated_at)
     callback.state = step.target
-    callback.updated_at = now
-    _record(session, callback, step, actor=actor, now=now, reason=reason)
+    callback.updated_at = at
+    _record(session, callback, step, actor=actor, now=at, reason=reason)
 
 
 def _record(

@@ -64,7 +64,6 @@ class RoutingEngine:
 
     async def route_once(self) -> int:
         """One routing pass; returns how many offers it made."""
-        now = self._clock.now()
         async with self._db.transaction() as session:
             # Free agents first: when everyone is busy (the usual case under load) that is all.
             free = await self._free_agents(session, self._batch_size)
@@ -74,6 +73,10 @@ class RoutingEngine:
             queued = await callback_repository.queued_for_routing(session, limit=self._head_size)
             if not queued:
                 return 0
+            # Read the time only now that the head is locked: a pass that waited for the database
+            # (SQLite's one writer) or saw a callback committed after it began must not stamp its
+            # offers before the changes it read, or the callback's history would go back in time.
+            now = self._clock.now()
             services: dict[int, Service] = {}
             for callback in queued:
                 if callback.service_id not in services:
