@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ringback import __version__, outbox, ratelimit
+from ringback.apidocs import mount_api_docs
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
 from ringback.callbacks.states import ACTIVE_STATES
@@ -101,6 +102,8 @@ def create_app(
         version=__version__,
         description="Callback API of Ringback, an open-source callback system for contact centers.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is mount_api_docs's, with no script from elsewhere
+        redoc_url=None,
     )
     app.include_router(health_router)
     app.include_router(services_router)
@@ -114,6 +117,7 @@ def create_app(
     app.include_router(workspace_services_router)
     app.include_router(supervisor_router)
     mount_desktop(app)
+    mount_api_docs(app)
     _install_error_handlers(app, metrics)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_request_bytes, metrics=metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
