@@ -1,5 +1,8 @@
 """What every HTTP request must respect before any route sees it: a body size, and no NUL.
 
+The body is read here once, up to the limit, because the NUL check needs it whole; the same
+read enforces the size (FastAPI's own limit answers outside Ringback's problem handlers).
+
 Both are checked here, ahead of authentication, so that an anonymous client can neither make
 the node read a huge body into memory nor reach a database with text that one engine stores
 and the other refuses.
@@ -38,7 +41,7 @@ class RequestLimits:
         if refusal is None:
             body, refusal = await self._read_body(scope, receive)
         if refusal is None and body and _is_json(scope):
-            refusal = _nul_in_json(body)
+            refusal = _json_refusal(body)
         if refusal is not None:
             await self._refuse(refusal, scope, receive, send)
             return
@@ -146,11 +149,17 @@ def _nul_in_url(scope: Scope) -> RingbackError | None:
     return None
 
 
-def _nul_in_json(body: bytes) -> RingbackError | None:
+def _json_refusal(body: bytes) -> RingbackError | None:
     try:
         document = json.loads(body)
-    except ValueError:
-        return None  # the route's own parsing explains what is wrong with it
+    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes not in UTF-8
+        reason = f"the body is not JSON in UTF-8 ({exc})"
+        return RingbackError(
+            "invalid-request",
+            reason,
+            status=422,
+            errors=[{"field": "", "in": "body", "reason": reason}],
+        )
     for field in _nul_fields(document, ()):
         return _nul_error(field, "body")
     return None

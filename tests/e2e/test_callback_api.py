@@ -220,7 +220,7 @@ def test_national_numbers_use_the_service_region(server: RunningServer) -> None:
         ({"type": "sometime"}, 422, "invalid-request", "type"),
         ({"data": {"k": 5}}, 422, "invalid-request", "data.k"),
         ({"colour": "blue"}, 422, "invalid-request", "colour"),
-        ({"time_zone": "Mars/Olympus"}, 422, "invalid-request", "time_zone"),
+        ({"time_zone": "Mars/Olympus"}, 422, "unknown-time-zone", "time_zone"),
     ],
 )
 def test_refusals_name_the_code_and_the_field(
@@ -469,6 +469,8 @@ def test_errors_outside_the_api_rules_are_problems_too(server: RunningServer) ->
         refused = client.delete("/api/v1/services")
         problem(refused, 405, "method-not-allowed")
         assert refused.headers["allow"] == "GET"
+        # A path with several operations names them all.
+        assert client.delete("/api/v1/callbacks").headers["allow"] == "GET, POST"
         broken = client.post(
             "/api/v1/callbacks", content=b"{not json", headers={"content-type": "application/json"}
         )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from ringback.apitypes import OffsetDateTime
 from ringback.callbacks.models import Callback
@@ -48,7 +49,10 @@ class CallbackCreate(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else check_zone(value)
+        try:
+            return None if value is None else check_zone(value)
+        except ValueError as exc:
+            raise PydanticCustomError("unknown-time-zone", str(exc)) from None
 
 
 class CallbackReschedule(BaseModel):

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ringback.agents.schemas import AgentRead, ChannelStatusRead, agent_read, status_read
+from ringback.apitypes import JsonInteger
 from ringback.callbacks.schemas import CallbackRead, callback_read
 from ringback.supervisor.service import AgentOverview, QueueOverview, WaitingCallback
 
@@ -47,7 +48,7 @@ class SupervisorCancel(BaseModel):
 class PriorityChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    priority: int = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY, strict=True, examples=[90])
+    priority: JsonInteger = Field(ge=MIN_PRIORITY, le=MAX_PRIORITY, examples=[90])
     reason: str | None = Field(default=None, max_length=500)
 
 
