@@ -131,14 +131,14 @@ def _document_problems(schema: dict[str, Any]) -> None:
             continue
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for status in refusal_statuses(method, path, operation):
-                responses.setdefault(str(status), {})
-            for status, response in responses.items():
-                if status.isdigit() and int(status) >= 400:
-                    response["description"] = HTTPStatus(int(status)).phrase
+            for refusal in refusal_statuses(method, path, operation):
+                responses.setdefault(str(refusal), {})
+            for code, response in responses.items():
+                if code.isdigit() and int(code) >= 400:
+                    response["description"] = HTTPStatus(int(code)).phrase
                     response["content"] = problem
-    for (method, path, status), (parameter, value, targets) in LINKS.items():
-        links = schema["paths"][path][method]["responses"][status].setdefault("links", {})
+    for (method, path, answer), (parameter, value, targets) in LINKS.items():
+        links = schema["paths"][path][method]["responses"][answer].setdefault("links", {})
         for target_path, operations in schema["paths"].items():
             if target_path.startswith(targets):
                 for operation in operations.values():
