@@ -14,6 +14,8 @@ import pytest
 from tests.e2e.conftest import RunningServer
 from tests.e2e.test_callback_api import create, problem, soon
 from tests.e2e.workspace import AgentDesk
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 pytestmark = pytest.mark.e2e
 
@@ -185,3 +187,15 @@ def test_a_time_must_be_iso_8601_with_an_offset(server: RunningServer, desired_t
             "start",
         )
         assert create(client, type="scheduled", desired_time=soon(hours=2)).status_code == 201
+
+
+@pytest.mark.parametrize("after", [str(2**63), "-1", "1e3"])
+def test_the_event_stream_refuses_an_impossible_event_id(
+    server: RunningServer, ada: AgentDesk, after: str
+) -> None:
+    url = server.url.replace("http://", "ws://") + f"/api/v1/workspace/events?after={after}"
+    headers = {"Authorization": f"Bearer {ada.session['token']}"}
+    with pytest.raises(ConnectionClosed) as closed, connect(url, additional_headers=headers) as ws:
+        ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008  # policy violation
+    ada.listen(after=0)  # a real id still works

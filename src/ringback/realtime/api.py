@@ -17,14 +17,20 @@ from ringback.runtime import Runtime
 from ringback.workspace.auth import SESSION_COOKIE, token_agent
 
 router = APIRouter(tags=["workspace"])
+BAD_REQUEST = 1008  # policy violation: the closest standard code for a malformed request
 NOT_SIGNED_IN = 4401
 FOREIGN_ORIGIN = 4403
 TOO_SLOW = 4408
 SENT_MEMORY = 1000
+MAX_EVENT_ID = 2**63 - 1  # the database's BIGINT
 
 
 @router.websocket("/api/v1/workspace/events")
-async def events(websocket: WebSocket, after: int | None = None, token: str | None = None) -> None:
+async def events(
+    websocket: WebSocket,
+    after: str | None = None,
+    token: str | None = None,
+) -> None:
     """Events for the signed-in agent (every agent's, for supervisors), each with an ``id``.
 
     Connect with ``?after=<last id seen>`` to get what was missed first, then the live stream.
@@ -32,6 +38,12 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
     With the cookie, the page opening the socket must be one of this server's (its ``Origin``).
     """
     runtime: Runtime = websocket.app.state.runtime
+    try:
+        last_seen = _event_id(after)
+    except ValueError as exc:
+        await websocket.accept()  # so that the client sees the reason, not a bare 403
+        await websocket.close(code=BAD_REQUEST, reason=str(exc))
+        return
     header = websocket.headers.get("authorization", "")
     credential = (
         header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
@@ -50,18 +62,18 @@ async def events(websocket: WebSocket, after: int | None = None, token: str | No
         code = FOREIGN_ORIGIN if exc.status == 403 else NOT_SIGNED_IN
         await websocket.close(code=code, reason=exc.detail)
         return
-    if after is None:
+    if last_seen is None:
         # Taken before the handshake completes: what the client does next is above it.
         async with runtime.db.transaction() as session:
             floor = await repository.last_event_id(session)
     else:
-        floor = after
+        floor = last_seen
     await websocket.accept()
     listener = Listener(agent_id=me.agent.id, sees_everyone=is_supervisor(me.agent))
     runtime.hub.add(listener)  # first, so nothing committed during the replay is lost
     try:
         sent: set[int] = set()  # by id: rows can commit out of id order
-        if after is not None:
+        if last_seen is not None:
             while True:  # what was missed, a batch at a time (no lock held while sending)
                 async with runtime.db.transaction() as session:
                     missed = await repository.events_after(
@@ -130,6 +142,15 @@ def _origin_key(origin: str) -> tuple[str, str, int | None] | None:
     if not parts.hostname or parts.path not in ("", "/"):
         return None
     return parts.scheme, parts.hostname, port
+
+
+def _event_id(after: str | None) -> int | None:
+    """``?after=`` as an event id (None when absent); ValueError when it cannot be one."""
+    if after is None:
+        return None
+    if not after.isascii() or not after.isdigit() or int(after) > MAX_EVENT_ID:
+        raise ValueError("after: an event id from 0 to 2^63-1")
+    return int(after)
 
 
 async def _drain_client(websocket: WebSocket) -> None:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventsUrl, reconnectDelayMs } from "./stream";
+import { eventsUrl, isFinalClose, reconnectDelayMs } from "./stream";
 
 describe("eventsUrl", () => {
   it("turns http into ws and https into wss", () => {
@@ -35,5 +35,18 @@ describe("reconnectDelayMs", () => {
 
   it("treats a negative attempt as the first", () => {
     expect(reconnectDelayMs(-3)).toBe(500);
+  });
+});
+
+describe("isFinalClose", () => {
+  it("stops on an ended session and on a refused origin", () => {
+    expect(isFinalClose(4401)).toBe(true);
+    expect(isFinalClose(4403)).toBe(true);
+  });
+
+  it("reconnects after a lost connection or a slow reader", () => {
+    expect(isFinalClose(1006)).toBe(false);
+    expect(isFinalClose(1001)).toBe(false);
+    expect(isFinalClose(4408)).toBe(false);
   });
 });

@@ -10,7 +10,14 @@ export interface StreamHandlers {
   onOpen?(): void;
 }
 
-const SESSION_ENDED = 4401;
+// The server closes with these when reconnecting cannot help: the session is gone (4401), or
+// the page's origin may not use the session cookie (4403, a proxy that rewrites the origin).
+const FINAL_CLOSE_CODES = new Set([4401, 4403]);
+
+/** Whether the server closed the stream for good, so that reconnecting would be refused again. */
+export function isFinalClose(code: number): boolean {
+  return FINAL_CLOSE_CODES.has(code);
+}
 
 export function eventsUrl(origin: string, after: number | null): string {
   const url = new URL("/api/v1/workspace/events", origin.replace(/^http/, "ws"));
@@ -60,7 +67,7 @@ export class EventStream {
     };
     socket.onclose = (closed) => {
       if (this.socket !== socket || this.stopped) return;
-      if (closed.code === SESSION_ENDED) {
+      if (isFinalClose(closed.code)) {
         this.handlers.onConnection("ended", closed.reason);
         return;
       }
