@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 
 from ringback import migrations
 from ringback.config.models import QueueRow
@@ -50,6 +51,18 @@ async def test_a_failed_unit_of_work_leaves_nothing_behind(db: Database) -> None
             raise RuntimeError("boom")
     async with db.transaction() as session:
         assert (await session.scalar(text("SELECT count(*) FROM queues"))) == 0
+
+
+async def test_an_error_does_not_show_the_statement_parameters(db: Database) -> None:
+    # An error's text ends up in the log; parameters hold token hashes and contacts' details.
+    with pytest.raises(DBAPIError) as failed:
+        async with db.transaction() as session:
+            await session.execute(
+                text("SELECT name FROM queues WHERE name = :name AND no_such_column = 1"),
+                {"name": "shown-in-no-log"},
+            )
+    assert "no_such_column" in str(failed.value)
+    assert "shown-in-no-log" not in str(failed.value)
 
 
 async def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: Path, sqlite_template: Path) -> None:

@@ -32,6 +32,7 @@ from ringback.errors import RingbackError
 from ringback.health import router as health_router
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.api import router as interactions_router
+from ringback.logs import FailureStreak
 from ringback.metrics import Metrics
 from ringback.outbox import OutboxRelay
 from ringback.realtime.api import router as events_router
@@ -171,6 +172,7 @@ async def _start_node(
 
 async def _housekeeping(runtime: Runtime) -> None:
     """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events."""
+    streak = FailureStreak(log, "housekeeping pass")
     while True:
         now = runtime.clock.now()
         try:
@@ -183,8 +185,10 @@ async def _housekeeping(runtime: Runtime) -> None:
                 await outbox.prune(session, published_before=now - timedelta(days=7))
                 await interaction_repository.prune_events(session, before=now - timedelta(days=2))
             runtime.metrics.set_callback_counts(counts)
-        except Exception:
-            log.exception("housekeeping pass failed")
+        except Exception as exc:
+            streak.failed(exc)
+        else:
+            streak.succeeded()
         await asyncio.sleep(runtime.settings.stats_interval_seconds)
 
 
@@ -233,13 +237,50 @@ def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
         )
         return _problem(request, problem, metrics)
 
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("request failed", path=request.url.path)
-        problem = RingbackError(
-            "internal-error", "the server failed to handle this request; it was logged", status=500
-        )
-        return _problem(request, problem, metrics)
+    app.add_middleware(_UnexpectedErrors, metrics=metrics)
+
+
+class _UnexpectedErrors:
+    """Answers an unhandled exception with a problem, and logs it once.
+
+    Starlette's handler for ``Exception`` re-raises after answering, and uvicorn then logs the
+    same exception a second time; this middleware sits inside it and ends the matter.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_and_watch(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        except Exception as exc:
+            if started:
+                raise  # too late to answer: uvicorn logs it and drops the connection
+            request = Request(scope)
+            log.error(
+                "request failed",
+                method=request.method,
+                path=request.url.path,
+                error=f"{type(exc).__name__}: {exc}",
+                exc_info=exc,
+            )
+            problem = RingbackError(
+                "internal-error",
+                "the server failed to handle this request; it was logged",
+                status=500,
+            )
+            await _problem(request, problem, self.metrics)(scope, receive, send)
 
 
 class _RequestMetrics:

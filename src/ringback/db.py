@@ -133,7 +133,11 @@ def configure_sqlite(dbapi_engine: Any) -> None:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """The async engine for a database URL, with the pragmas SQLite needs."""
+    """The async engine for a database URL, with the pragmas SQLite needs.
+
+    Its errors never show bound parameters: they hold token hashes and contacts' details, and
+    an error's text ends up in the log.
+    """
     target = async_url(url)
     if target.startswith("sqlite"):
         path = sqlite_path(url)
@@ -143,11 +147,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # that queue for the pool's connection wait their turn in order, where several
         # connections would wait in SQLite's busy handler, which sleeps and retries.
         pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60} if path else {}
-        engine = create_async_engine(target, **pool)
+        engine = create_async_engine(target, hide_parameters=True, **pool)
         configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
-        target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        target,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ringback.clock import Clock
 from ringback.db import Base, Database
+from ringback.logs import FailureStreak
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
@@ -124,13 +125,16 @@ class OutboxRelay:
 
     async def run(self, *, poll_seconds: float = 5.0) -> None:
         """Deliver whenever kicked, and every ``poll_seconds`` for what other nodes left behind."""
+        streak = FailureStreak(log, "outbox delivery")
         while True:
             try:
                 while await self.deliver_pending() == self._batch_size:
                     pass
-            except Exception:
-                log.exception("outbox delivery failed; retrying")
+            except Exception as exc:
+                streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
+            else:
+                streak.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=poll_seconds)
             self._kick.clear()

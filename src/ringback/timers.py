@@ -26,6 +26,7 @@ from ringback.clock import Clock
 from ringback.db import CommitNotice, Database
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.offers import time_out_offers
+from ringback.logs import FailureStreak
 from ringback.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -98,15 +99,18 @@ class Timers:
         return min((t for t in times if t is not None), default=None)
 
     async def run(self) -> None:
+        streak = FailureStreak(log, "timer pass")
         while True:
             self._wake.clear()
             try:
                 await self.run_once()
                 upcoming = await self.next_at()
-            except Exception:
-                log.exception("timer pass failed; retrying")
+            except Exception as exc:
+                streak.failed(exc)
                 upcoming = None
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
+            else:
+                streak.succeeded()
             now = self._clock.now()
             self._metrics.scheduler_lag.set(
                 max(0.0, (now - upcoming).total_seconds()) if upcoming else 0.0

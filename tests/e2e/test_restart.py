@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from tests.e2e.conftest import free_port, prepare
+from tests.e2e.conftest import prepare
+from tests.e2e.process import ringback_serve
 
 pytestmark = pytest.mark.e2e
-
-
-@contextmanager
-def ringback_serve(database_url: str) -> Iterator[str]:
-    """``ringback serve`` as a separate process, stopped with SIGTERM like an operator would."""
-    port = free_port()
-    env = os.environ | {"RINGBACK_SCHEDULER_MAX_SLEEP_SECONDS": "0.2"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ringback",
-            "serve",
-            "--db",
-            database_url,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, "ringback serve exited"
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ringback serve did not become ready"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why.
-        assert process.wait(timeout=20) in (0, -signal.SIGTERM)
 
 
 def test_callbacks_due_during_downtime_are_queued_once_at_start(database_url: str) -> None:

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ringback.cli.common import configure_logging, fail
+from ringback import logs
+from ringback.cli.common import fail
 
 
 class Scenario(StrEnum):
@@ -53,7 +54,7 @@ def bench(
     ] = None,
 ) -> None:
     """Run benchmarks against scratch databases; print figures beside their baselines."""
-    configure_logging("warning")
+    logs.configure("warning")
     root = _bench_root()
     if root is None:
         raise fail("no bench/ folder here: run from a Ringback source checkout")

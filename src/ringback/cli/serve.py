@@ -14,7 +14,7 @@ from ringback.agents import repository as agent_repository
 from ringback.agents.service import set_password
 from ringback.apikeys import service as apikeys
 from ringback.app import create_app
-from ringback.cli.common import DEFAULT_DB, DbOption, configure_logging, fail, run, unit_of_work
+from ringback.cli.common import DEFAULT_DB, DbOption, fail, run, unit_of_work
 from ringback.clock import SystemClock
 from ringback.config.loader import load_config
 from ringback.config.service import apply_config
@@ -22,6 +22,7 @@ from ringback.db import sync_url
 from ringback.demo import demo_config_path
 from ringback.demo.callbacks import DEMO_KEY_NAME, DEMO_PASSWORD, seed_callbacks
 from ringback.demo.simulator import simulate_customers
+from ringback.logs import LogFormat, configure
 from ringback.runtime import Runtime
 from ringback.settings import Settings
 
@@ -29,6 +30,15 @@ HostOption = Annotated[
     str, typer.Option("--host", envvar="RINGBACK_HOST", help="Address to listen on.")
 ]
 PortOption = Annotated[int, typer.Option("--port", envvar="RINGBACK_PORT", min=1, max=65535)]
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format",
+        envvar="RINGBACK_LOG_FORMAT",
+        help="Log lines as json (one object a line) or console; serve's default is console "
+        "on a terminal, json elsewhere.",
+    ),
+]
 
 
 def serve(
@@ -42,9 +52,10 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
+    log_format: LogFormatOption = None,
 ) -> None:
     """Serve the Callback API, and run the scheduler, on one node."""
-    configure_logging(log_level)
+    configure(log_level, log_format)
     _require_current_schema(db)
     if config is not None:
         _apply(db, config)
@@ -54,6 +65,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=None,  # uvicorn's loggers write through ours
         access_log=False,
         # Screens get small JSON events; a deflate context per socket would double its memory.
         ws_per_message_deflate=False,
@@ -64,9 +76,10 @@ def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     db: DbOption = DEFAULT_DB,
+    log_format: LogFormatOption = LogFormat.CONSOLE,
 ) -> None:
     """Set up a SQLite database with demo services and callbacks, print an API key, and serve."""
-    configure_logging("info")
+    configure("info", log_format)
     migrations.upgrade(db)
     _apply(db, demo_config_path())
 
@@ -101,7 +114,13 @@ def demo(
 
     app = create_app(settings, extra_loops=[customers])
     uvicorn.run(
-        app, host=host, port=port, log_level="info", access_log=False, ws_per_message_deflate=False
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        ws_per_message_deflate=False,
     )
 
 

@@ -15,6 +15,7 @@ from ringback.clock import Clock
 from ringback.config import repository as config_repository
 from ringback.db import Database
 from ringback.errors import RingbackError
+from ringback.logs import FailureStreak
 from ringback.scheduling.slots import slots_between
 
 log = structlog.get_logger(__name__)
@@ -58,14 +59,17 @@ async def simulate_customers(
 ) -> None:
     """Create a callback now and then, on a random service, as a customer would."""
     rng = random.Random(seed)  # noqa: S311 - simulated customers, not secrets
+    streak = FailureStreak(log, "demo customer")
     while True:
         await asyncio.sleep(rng.uniform(every_seconds / 2, every_seconds * 1.5))
         try:
             await _one_request(db, clock, rng)
         except RingbackError as refused:
             log.info("demo customer refused", code=refused.code, detail=refused.detail)
-        except Exception:
-            log.exception("demo customer failed")
+        except Exception as exc:
+            streak.failed(exc)
+            continue
+        streak.succeeded()
 
 
 async def _one_request(db: Database, clock: Clock, rng: random.Random) -> None:

@@ -30,6 +30,7 @@ from ringback.email import repository
 from ringback.email.models import EmailMessage
 from ringback.email.service import QUEUED_TOPIC
 from ringback.email.states import EmailEvent, EmailState, transition
+from ringback.logs import FailureStreak
 from ringback.outbox import OutboxEvent
 from ringback.settings import Settings
 
@@ -166,11 +167,14 @@ class EmailSender:
 
     async def run(self, *, poll_seconds: float = 15.0) -> None:
         """Retry deferred (or abandoned) messages until cancelled."""
+        streak = FailureStreak(log, "e-mail retry pass")
         while True:
             try:
                 await self.send_due()
-            except Exception:
-                log.exception("e-mail retry pass failed; trying again later")
+            except Exception as exc:
+                streak.failed(exc)
+            else:
+                streak.succeeded()
             await asyncio.sleep(poll_seconds)
 
     async def _attempt_apart(self, email_id: uuid.UUID) -> None:

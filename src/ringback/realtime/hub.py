@@ -18,6 +18,7 @@ import structlog
 from ringback.db import CommitNotice, Database
 from ringback.interactions import repository
 from ringback.interactions.models import AgentEvent
+from ringback.logs import FailureStreak
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
@@ -115,13 +116,16 @@ class Hub:
         return len(events)
 
     async def run(self) -> None:
+        streak = FailureStreak(log, "event fan-out")
         while True:
             self._kick.clear()
             try:
                 while await self.fan_out_once() == BATCH:
                     pass
-            except Exception:
-                log.exception("event fan-out failed; retrying")
+            except Exception as exc:
+                streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
+            else:
+                streak.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._poll)

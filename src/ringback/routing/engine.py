@@ -23,6 +23,7 @@ from ringback.config.repository import Service
 from ringback.db import Database
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.offers import Offer, offer
+from ringback.logs import FailureStreak
 from ringback.routing.policy import FreeAgent, Refusal, Waiting, route
 from ringback.scheduling.window import may_call
 
@@ -148,14 +149,17 @@ class RoutingEngine:
         return free
 
     async def run(self) -> None:
+        streak = FailureStreak(log, "routing pass")
         while True:
             self._kick.clear()
             try:
                 while await self.route_once() > 0:
                     pass
-            except Exception:
-                log.exception("routing pass failed; retrying")
+            except Exception as exc:
+                streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
+            else:
+                streak.succeeded()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._max_sleep)
 
