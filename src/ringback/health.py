@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import asyncio
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ringback.db import Database
 from ringback.migrations import current_revision, head_revision
 from ringback.runtime import RuntimeDep
 
 router = APIRouter(tags=["operations"])
+# A probe gets its answer within this many seconds, whatever the database does.
+READY_WITHIN = 1.0
+# A check the database never answers is given up after this many seconds, so that the next
+# probe asks again (a probe meanwhile waits on the check under way instead of adding one).
+CHECK_GIVEN_UP_AFTER = 10.0
 
 
 @router.get("/healthz")
@@ -19,19 +27,37 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready"}})
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """The database answers and its schema is the one this code expects."""
-    expected = head_revision()
-    try:
-        async with runtime.db.engine.connect() as connection:
-            found = await connection.run_sync(current_revision)
-    except Exception as exc:
-        return JSONResponse({"status": "unavailable", "database": str(exc.__class__.__name__)}, 503)
+async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """The database answers within a second and its schema is the one this code expects."""
+    check = _schema_check(request, runtime.db)
+    await asyncio.wait({check}, timeout=READY_WITHIN)
+    if not check.done():
+        return JSONResponse({"status": "unavailable", "database": "TimeoutError"}, 503)
+    if (error := check.exception()) is not None:
+        return JSONResponse({"status": "unavailable", "database": type(error).__name__}, 503)
+    found, expected = check.result(), head_revision()
     if found != expected:
         return JSONResponse(
             {"status": "schema-outdated", "schema": found, "expected": expected}, status_code=503
         )
     return JSONResponse({"status": "ready", "schema": found})
+
+
+def _schema_check(request: Request, db: Database) -> asyncio.Task[str | None]:
+    """The check under way, or a new one: probes on a database that hangs share one check
+    rather than each holding a connection, and the probe itself never waits for a cleanup."""
+    check: asyncio.Task[str | None] | None = getattr(request.app.state, "readiness_check", None)
+    if check is None or check.done():
+        check = asyncio.create_task(_schema_revision(db), name="readiness-check")
+        check.add_done_callback(lambda done: done.cancelled() or done.exception())
+        request.app.state.readiness_check = check
+    return check
+
+
+async def _schema_revision(db: Database) -> str | None:
+    async with asyncio.timeout(CHECK_GIVEN_UP_AFTER):
+        async with db.engine.connect() as connection:
+            return await connection.run_sync(current_revision)
 
 
 @router.get("/metrics", response_class=Response)
