@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ringback import __version__, outbox, ratelimit
+from ringback import __version__, openapi, outbox, ratelimit
 from ringback.apidocs import mount_api_docs
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
@@ -28,7 +29,7 @@ from ringback.contacts.api import router as contacts_router
 from ringback.db import CommitNotice, Database
 from ringback.desktop import mount_desktop
 from ringback.email.sender import EmailSender
-from ringback.errors import RingbackError
+from ringback.errors import PROBLEM_JSON, RingbackError
 from ringback.health import router as health_router
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.api import router as interactions_router
@@ -53,7 +54,6 @@ from ringback.workspace.api import router as workspace_router
 from ringback.workspace.services_api import router as workspace_services_router
 
 log = structlog.get_logger(__name__)
-PROBLEM_JSON = "application/problem+json"
 
 
 def create_app(
@@ -119,6 +119,7 @@ def create_app(
     app.include_router(supervisor_router)
     mount_desktop(app)
     mount_api_docs(app)
+    openapi.install(app)
     _install_error_handlers(app, metrics)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_request_bytes, metrics=metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
@@ -224,17 +225,28 @@ def _install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
         ]
         first = errors[0] if errors else {"field": None, "reason": "invalid request"}
         detail = f"{first['field']}: {first['reason']}" if first["field"] else str(first["reason"])
+        # A validator that knows the product's rule names it (PydanticCustomError with a code
+        # such as "unknown-time-zone"); pydantic's own error types are all snake_case.
+        kind = str(exc.errors()[0]["type"]) if errors else ""
         problem = RingbackError(
-            "invalid-request", detail, status=422, field=first["field"] or None, errors=errors
+            kind if "-" in kind else "invalid-request",
+            detail,
+            status=422,
+            field=first["field"] or None,
+            errors=errors,
         )
         return _problem(request, problem, metrics)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        problem = RingbackError(
-            code, str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; a path has several.
+            headers["Allow"] = ", ".join(_methods_of(app, request.url.path)) or headers.get(
+                "Allow", ""
+            )
+        problem = RingbackError(code, str(exc.detail), status=exc.status_code, headers=headers)
         return _problem(request, problem, metrics)
 
     app.add_middleware(_UnexpectedErrors, metrics=metrics)
@@ -281,6 +293,15 @@ class _UnexpectedErrors:
                 status=500,
             )
             await _problem(request, problem, self.metrics)(scope, receive, send)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    """Every method the OpenAPI document gives for the request's path."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
 
 
 class _RequestMetrics:
