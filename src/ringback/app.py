@@ -45,10 +45,12 @@ from ringback.runtime import Runtime
 from ringback.settings import Settings
 from ringback.supervisor.api import router as supervisor_router
 from ringback.teamcomm.api import router as teamcomm_router
+from ringback.telephony import repository as switch_repository
 from ringback.telephony.bridge import SwitchBridge
+from ringback.telephony.remote import RemoteSwitch
 from ringback.telephony.sim.script import SimulatorScript
 from ringback.telephony.sim.switch import SimulatedSwitch
-from ringback.telephony.switch import Switch
+from ringback.telephony.switch import EventPosition, Switch
 from ringback.timers import Timers
 from ringback.workspace.api import router as workspace_router
 from ringback.workspace.services_api import router as workspace_services_router
@@ -129,7 +131,15 @@ def create_app(
 async def _start_node(
     db: Database, settings: Settings, clock: Clock, metrics: Metrics, switch: Switch | None
 ) -> Runtime:
-    if switch is None:
+    shared = switch is None and settings.switch_url is not None
+    if switch is None and settings.switch_url is not None:
+
+        async def applied_up_to() -> EventPosition | None:
+            async with db.transaction() as session:
+                return await switch_repository.position(session)
+
+        switch = RemoteSwitch(settings.switch_url, clock=clock, resume_from=applied_up_to)
+    elif switch is None:
         async with db.transaction() as session:
             script = await simulator_script(session)
         # A node with the simulated switch is its own phone system.
@@ -149,7 +159,7 @@ async def _start_node(
         max_sleep_seconds=settings.scheduler_max_sleep_seconds,
     )
     hub = Hub(db)
-    bridge = SwitchBridge(db, clock, switch)
+    bridge = SwitchBridge(db, clock, switch, shared=shared)
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
     mail = EmailSender(db, clock, settings)
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP

@@ -23,6 +23,7 @@ from ringback.email.models import EmailMessage
 from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
 from ringback.outbox import OutboxEvent
 from ringback.responses.models import StandardResponse, StandardResponseService
+from ringback.telephony.models import SwitchCursor
 
 metadata = Base.metadata
 
@@ -55,5 +56,6 @@ __all__ = [
     "SlotBooking",
     "StandardResponse",
     "StandardResponseService",
+    "SwitchCursor",
     "metadata",
 ]

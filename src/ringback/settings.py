@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # largest legitimate one, an agent's e-mail of 100,000 characters, fits).
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # The switch service every node shares (`ringback switch`), e.g. http://10.0.0.5:8100; when
+    # unset, the node runs the simulated switch in-process, on its own.
+    switch_url: str | None = None
+
     # Outgoing e-mail (an agent's e-mail to a contact) goes through this SMTP relay.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -99,13 +99,16 @@ def prepare(
 
 @contextmanager
 def serving(settings: Settings, app: FastAPI | None = None) -> Iterator[str]:
-    """Run the app under uvicorn in a thread until the block ends."""
+    """Run Ringback's app (or ``app``) under uvicorn in a thread until the block ends."""
+    with serving_app(app or create_app(settings)) as url:
+        yield url
+
+
+@contextmanager
+def serving_app(app: FastAPI) -> Iterator[str]:
+    """Run any ASGI app under uvicorn in a thread on a free port until the block ends."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app or create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

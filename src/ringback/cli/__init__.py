@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ringback.cli import agents, apikeys, bench, callbacks, config, db, openapi, serve
+from ringback.cli import agents, apikeys, bench, callbacks, config, db, openapi, serve, switch
 
 app = typer.Typer(
     name="ringback",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command()(serve.serve)
 app.command()(serve.demo)
+app.command()(switch.switch)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(apikeys.app, name="apikey")

@@ -30,6 +30,15 @@ HostOption = Annotated[
     str, typer.Option("--host", envvar="RINGBACK_HOST", help="Address to listen on.")
 ]
 PortOption = Annotated[int, typer.Option("--port", envvar="RINGBACK_PORT", min=1, max=65535)]
+SwitchOption = Annotated[
+    str | None,
+    typer.Option(
+        "--switch",
+        envvar="RINGBACK_SWITCH_URL",
+        help="The switch service to share with other nodes (`ringback switch`), e.g. "
+        "http://127.0.0.1:8100. Without it, the simulated switch runs in this process.",
+    ),
+]
 LogFormatOption = Annotated[
     LogFormat | None,
     typer.Option(
@@ -53,13 +62,16 @@ def serve(
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
     log_format: LogFormatOption = None,
+    switch: SwitchOption = None,
 ) -> None:
     """Serve the Callback API, and run the scheduler, on one node."""
     configure(log_level, log_format)
     _require_current_schema(db)
     if config is not None:
         _apply(db, config)
-    settings = Settings(database_url=db, host=host, port=port, log_level=log_level)
+    settings = Settings(
+        database_url=db, host=host, port=port, log_level=log_level, switch_url=switch
+    )
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -77,6 +89,7 @@ def demo(
     port: PortOption = 8000,
     db: DbOption = DEFAULT_DB,
     log_format: LogFormatOption = LogFormat.CONSOLE,
+    switch: SwitchOption = None,
 ) -> None:
     """Set up a SQLite database with demo services and callbacks, print an API key, and serve."""
     configure("info", log_format)
@@ -107,7 +120,7 @@ def demo(
         f"  agents:       {', '.join(logins)} (password {DEMO_PASSWORD}); sam is a supervisor\n"
         f"  try:          curl -H 'Authorization: Bearer {secret}' {base}/api/v1/services\n"
     )
-    settings = Settings(database_url=db, host=host, port=port)
+    settings = Settings(database_url=db, host=host, port=port, switch_url=switch)
 
     async def customers(runtime: Runtime) -> None:
         await simulate_customers(runtime.db, runtime.clock)

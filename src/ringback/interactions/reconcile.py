@@ -12,12 +12,24 @@ from ringback.interactions.states import ON_CALL_STATES
 from ringback.telephony.switch import CallState, CallStateChanged, DialCompleted, DialResult
 
 
-async def reconcile(session: AsyncSession, *, known_calls: set[str], now: datetime) -> int:
-    """Settle every on-call interaction the switch does not know; returns how many."""
+async def reconcile(
+    session: AsyncSession,
+    *,
+    known_calls: set[str],
+    now: datetime,
+    changed_before: datetime | None = None,
+) -> int:
+    """Settle every on-call interaction the switch does not know; returns how many.
+
+    With ``changed_before``, only interactions unchanged since then: a call placed after a
+    shared switch restarted is not in the list of calls read a moment before, yet not lost.
+    """
     lost = [
         i
         for i in await repository.on_calls(session, list(ON_CALL_STATES))
-        if i.call_id and i.call_id not in known_calls
+        if i.call_id
+        and i.call_id not in known_calls
+        and (changed_before is None or i.updated_at < changed_before)
     ]
     for interaction in lost:
         assert interaction.call_id is not None

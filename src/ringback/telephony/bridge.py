@@ -12,6 +12,7 @@ from ringback.db import Database
 from ringback.interactions import switch_events
 from ringback.interactions.reconcile import reconcile
 from ringback.outbox import OutboxEvent
+from ringback.telephony import repository
 from ringback.telephony.switch import (
     CallState,
     CallStateChanged,
@@ -20,6 +21,7 @@ from ringback.telephony.switch import (
     Switch,
     SwitchError,
     SwitchEvent,
+    SwitchReset,
 )
 
 log = structlog.get_logger(__name__)
@@ -42,15 +44,26 @@ REQUESTS = frozenset(
 
 
 class SwitchBridge:
-    def __init__(self, db: Database, clock: Clock, switch: Switch) -> None:
+    """Applies the switch's events to interactions, and sends it the outbox's requests.
+
+    An in-process switch lives and dies with its node: at start, the calls it does not hold are
+    over. A shared switch (the switch service) outlives nodes: its events carry positions, each
+    applied once whichever node receives it (the switch cursor), and a restart of the switch
+    arrives as a :class:`SwitchReset`.
+    """
+
+    def __init__(self, db: Database, clock: Clock, switch: Switch, *, shared: bool = False) -> None:
         self._db = db
         self._clock = clock
         self.switch = switch
+        self._shared = shared
         switch.subscribe(self.on_switch_event)
 
     async def start(self) -> None:
-        """Start the switch, then settle interactions whose calls it no longer holds."""
+        """Start the switch; an in-process one settles the interactions it does not hold."""
         await self.switch.start()
+        if self._shared:
+            return
         known = await self.switch.active_calls()
         async with self._db.transaction() as session:
             settled = await reconcile(session, known_calls=known, now=self._clock.now())
@@ -83,5 +96,28 @@ class SwitchBridge:
             await self.on_switch_event(failure)
 
     async def on_switch_event(self, event: SwitchEvent) -> None:
+        if isinstance(event, SwitchReset):
+            await self._reset(event)
+            return
         async with self._db.transaction() as session:
+            if event.position is not None and not await repository.advance(
+                session, event.position, now=self._clock.now()
+            ):
+                return  # another node applied it
             await switch_events.apply(session, event, now=self._clock.now())
+
+    async def _reset(self, event: SwitchReset) -> None:
+        assert event.position is not None
+        known = await self.switch.active_calls()
+        async with self._db.transaction() as session:
+            if not await repository.advance(session, event.position, now=self._clock.now()):
+                return  # another node settled it
+            # Calls changed since the switch restarted belong to its new run: never settle those.
+            settled = await reconcile(
+                session, known_calls=known, now=self._clock.now(), changed_before=event.at
+            )
+        log.warning(
+            "the switch restarted or dropped events",
+            epoch=event.position.epoch,
+            settled_interactions=settled,
+        )

@@ -54,10 +54,30 @@ class PartyRole(StrEnum):
     TARGET = "target"  # a transfer or conference target
 
 
+@dataclass(frozen=True)
+class EventPosition:
+    """Where an event stands in a shared switch's stream: its run (``epoch``) and its id.
+
+    A switch service numbers its events 1, 2, 3... from each start; a new epoch means the switch
+    restarted and forgot every call of the one before.
+    """
+
+    epoch: str
+    id: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class SwitchEvent:
     call_id: str
     at: datetime
+    # Set by a shared switch (the switch service), so that nodes apply each event once.
+    position: EventPosition | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SwitchReset(SwitchEvent):
+    """The switch lost its calls (a restart, or events no longer kept): calls it does not hold
+    now, and that did not change since ``at``, are over. ``call_id`` is empty."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +116,17 @@ class ConsultationChanged(SwitchEvent):
 @dataclass(frozen=True, kw_only=True)
 class DtmfSent(SwitchEvent):
     digits: str
+
+
+EVENT_TYPES: tuple[type[SwitchEvent], ...] = (
+    CallStateChanged,
+    DialCompleted,
+    PartyJoined,
+    PartyLeft,
+    ConsultationChanged,
+    DtmfSent,
+    SwitchReset,
+)
 
 
 EventHandler = Callable[[SwitchEvent], Awaitable[None]]
