@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ringback.db import Database
 from ringback.migrations import current_revision, head_revision
 from ringback.runtime import RuntimeDep
+from ringback.telephony.remote import RemoteSwitch
 
 router = APIRouter(tags=["operations"])
 # A probe gets its answer within this many seconds, whatever the database does.
@@ -28,7 +29,10 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "Not ready"}})
 async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
-    """The database answers within a second and its schema is the one this code expects."""
+    """The database answers within a second and its schema is the one this code expects.
+
+    With a shared switch, ``switch`` says whether the node follows its event stream.
+    """
     check = _schema_check(request, runtime.db)
     await asyncio.wait({check}, timeout=READY_WITHIN)
     if not check.done():
@@ -40,7 +44,12 @@ async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
         return JSONResponse(
             {"status": "schema-outdated", "schema": found, "expected": expected}, status_code=503
         )
-    return JSONResponse({"status": "ready", "schema": found})
+    body = {"status": "ready", "schema": found}
+    switch = runtime.bridge.switch
+    if isinstance(switch, RemoteSwitch):
+        # Shown, not required: intake and the desk work while the switch service is away.
+        body["switch"] = "following" if switch.connected.is_set() else "unreachable"
+    return JSONResponse(body)
 
 
 def _schema_check(request: Request, db: Database) -> asyncio.Task[str | None]:

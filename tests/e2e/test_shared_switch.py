@@ -110,7 +110,12 @@ def test_a_restarted_switch_is_seen_and_its_lost_calls_settled(
         server = RunningServer(node.url, keys, database_url)
         ada, offered, callback = connected_call(server, "ada", "+44 20 7946 0033")
         try:
+            assert httpx.get(f"{node.url}/readyz").json()["switch"] == "following"
             first.kill()
+            eventually(
+                lambda: httpx.get(f"{node.url}/readyz").json()["switch"] == "unreachable",
+                "the node did not notice the switch had gone",
+            )
             with ringback_switch(config=switch_config, port=port, log=tmp_path / "switch2.log"):
                 settled = eventually(
                     lambda: (
@@ -124,5 +129,6 @@ def test_a_restarted_switch_is_seen_and_its_lost_calls_settled(
                 assert causes.count("lost") == 1
                 # Nothing dialled again by itself: the agent decides (Call).
                 assert callback_state(server, callback["id"])["attempts"] == 1
+                assert httpx.get(f"{node.url}/readyz").json()["switch"] == "following"
         finally:
             ada.close()

@@ -56,6 +56,7 @@ class RemoteSwitch:
         self._http: httpx.AsyncClient | None = None
         self._follower: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
+        self._streak = FailureStreak(log, "switch event stream")
 
     def subscribe(self, handler: EventHandler) -> None:
         self._handlers.append(handler)
@@ -151,15 +152,15 @@ class RemoteSwitch:
 
     async def _follow(self) -> None:
         """Follow the event stream for as long as the node runs, reconnecting as needed."""
-        streak = FailureStreak(log, "switch event stream")
         url = self.url.replace("http", "ws", 1) + "/v1/events"
         while True:
             try:
                 await self._follow_once(url)
+                raise ConnectionError("the switch closed the event stream")
             except Exception as exc:
                 # A failed event is not lost: the next connection resumes from the cursor.
                 self.connected.clear()
-                streak.failed(exc)
+                self._streak.failed(exc)
                 await asyncio.sleep(1.0)
 
     async def _follow_once(self, url: str) -> None:
@@ -168,6 +169,7 @@ class RemoteSwitch:
         async with connect(url + query, open_timeout=self._timeout, compression=None) as socket:
             hello = wire.Hello.model_validate_json(await socket.recv())
             self.connected.set()
+            self._streak.succeeded()
             log.info("following the switch", url=self.url, epoch=hello.epoch)
             restarted = resume is None or resume.epoch != hello.epoch
             if restarted or (resume is not None and resume.id < hello.first_id - 1):
