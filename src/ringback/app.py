@@ -43,6 +43,7 @@ from ringback.responses.api import router as responses_router
 from ringback.routing.engine import RoutingEngine
 from ringback.runtime import Runtime
 from ringback.settings import Settings
+from ringback.singlenode import NodeLock
 from ringback.supervisor.api import router as supervisor_router
 from ringback.teamcomm.api import router as teamcomm_router
 from ringback.telephony import repository as switch_repository
@@ -75,30 +76,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        runtime = await _start_node(db, settings, clock, metrics, switch)
-        app.state.runtime = runtime
-        tasks = []
-        if run_loops:
-            tasks = [
-                asyncio.create_task(runtime.timers.run(), name="timers"),
-                asyncio.create_task(runtime.relay.run(), name="outbox-relay"),
-                asyncio.create_task(runtime.routing.run(), name="routing"),
-                asyncio.create_task(runtime.hub.run(), name="hub"),
-                asyncio.create_task(runtime.mail.run(), name="mail"),
-                asyncio.create_task(_housekeeping(runtime), name="housekeeping"),
-                *(asyncio.create_task(loop(runtime)) for loop in extra_loops),
-            ]
+        node_lock = NodeLock(settings.database_url)
         try:
-            yield
+            node_lock.acquire()
+        except RingbackError as exc:
+            log.error("this node cannot start", reason=exc.detail)
+            raise
+        try:
+            async with _running_node(app, settings, clock, metrics, switch, run_loops, extra_loops):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await task
-            await runtime.bridge.switch.close()
-            await db.dispose()
+            node_lock.release()
 
     app = FastAPI(
         title="Ringback",
@@ -126,6 +114,43 @@ def create_app(
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_request_bytes, metrics=metrics)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     return app
+
+
+@asynccontextmanager
+async def _running_node(
+    app: FastAPI,
+    settings: Settings,
+    clock: Clock,
+    metrics: Metrics,
+    switch: Switch | None,
+    run_loops: bool,
+    extra_loops: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]],
+) -> AsyncIterator[None]:
+    """The database, the switch and the node's loops, for as long as the app serves."""
+    db = Database(settings.database_url)
+    runtime = await _start_node(db, settings, clock, metrics, switch)
+    app.state.runtime = runtime
+    tasks = []
+    if run_loops:
+        tasks = [
+            asyncio.create_task(runtime.timers.run(), name="timers"),
+            asyncio.create_task(runtime.relay.run(), name="outbox-relay"),
+            asyncio.create_task(runtime.routing.run(), name="routing"),
+            asyncio.create_task(runtime.hub.run(), name="hub"),
+            asyncio.create_task(runtime.mail.run(), name="mail"),
+            asyncio.create_task(_housekeeping(runtime), name="housekeeping"),
+            *(asyncio.create_task(loop(runtime)) for loop in extra_loops),
+        ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        await runtime.bridge.switch.close()
+        await db.dispose()
 
 
 async def _start_node(
