@@ -1,10 +1,12 @@
 """The switch contract: what every Switch driver must do, whatever phone system it drives.
 
-A driver's test module subclasses :class:`SwitchContract` and provides an ``environment``
-fixture giving a started switch, an agent's place, and numbers and targets that behave in known
-ways (see :class:`ContractEnvironment`). Everything is observed through the events the switch
-sends, so a SIP driver runs the very same tests as the simulated switch. Waiting is in real time,
-bounded by ``timeout``; "nothing more happens" is checked by waiting ``settle_seconds``.
+A driver's test module subclasses :class:`SwitchContract` (or :class:`CallControlContract`, for
+a switch that cannot tell answering machines and faxes from people) and provides an
+``environment`` fixture giving a started switch, an agent's place, and numbers and targets that
+behave in known ways (see :class:`ContractEnvironment`). Everything is observed through the
+events the switch sends, so a SIP driver runs the very same tests as the simulated switch.
+Waiting is in real time, bounded by ``timeout``; "nothing more happens" is checked by waiting
+``settle_seconds``.
 
 What drivers promise beyond the Protocol's docstrings, and Ringback relies on:
 - every make_call reports exactly one DialCompleted, and RELEASED is a call's last event, but
@@ -61,8 +63,9 @@ class ContractEnvironment:
     answers_then_hangs_up: str  # answers, then hangs up within ``timeout``
     busy: str
     no_answer: str  # rings for at least a moment, never answers
-    answering_machine: str
-    fax: str
+    # Only for SwitchContract: lines a switch detecting machines reports as such.
+    answering_machine: str | None = None
+    fax: str | None = None
     invalid: str
     network_error: str
     # Transfer, conference and consultation targets:
@@ -205,10 +208,13 @@ async def raises_switch_error(code: str, request: Awaitable[None]) -> SwitchErro
 UNSUCCESSFUL = [
     ("busy", DialResult.BUSY),
     ("no_answer", DialResult.NO_ANSWER),
-    ("answering_machine", DialResult.ANSWERING_MACHINE),
-    ("fax", DialResult.FAX),
     ("invalid", DialResult.INVALID_NUMBER),
     ("network_error", DialResult.NETWORK_ERROR),
+]
+# Results of a switch that listens to the answered line (answering machine and fax detection).
+DETECTED = [
+    ("answering_machine", DialResult.ANSWERING_MACHINE),
+    ("fax", DialResult.FAX),
 ]
 
 Request = Callable[[Switch, ContractEnvironment, str], Awaitable[None]]
@@ -240,8 +246,8 @@ REQUESTS_ON_A_CALL: dict[str, Request] = {
 }
 
 
-class SwitchContract:
-    """The contract tests; a subclass provides the ``environment`` fixture."""
+class CallControlContract:
+    """The contract tests but machine detection; a subclass provides ``environment``."""
 
     pytestmark = pytest.mark.anyio
 
@@ -318,8 +324,17 @@ class SwitchContract:
         number: str,
         result: DialResult,
     ) -> None:
+        await self.fails_with(environment, recorder, getattr(environment, number), result)
+
+    async def fails_with(
+        self,
+        environment: ContractEnvironment,
+        recorder: EventRecorder,
+        destination: str,
+        result: DialResult,
+    ) -> None:
+        """A call to ``destination`` reports ``result`` and ends, without the customer."""
         call_id = new_id("call")
-        destination = getattr(environment, number)
         await environment.switch.make_call(
             call_id=call_id, place=environment.place, destination=destination
         )
@@ -722,3 +737,19 @@ class SwitchContract:
             "unknown-call", request(environment.switch, environment, new_id("nobody"))
         )
         assert recorder.events == []
+
+
+class SwitchContract(CallControlContract):
+    """The whole contract: call control, and answering machines and faxes told from people."""
+
+    @pytest.mark.parametrize(("number", "result"), DETECTED)
+    async def test_detected_machine_reports_its_result_then_ends(
+        self,
+        environment: ContractEnvironment,
+        recorder: EventRecorder,
+        number: str,
+        result: DialResult,
+    ) -> None:
+        destination = getattr(environment, number)
+        assert destination is not None, f"the environment has no {number} number"
+        await self.fails_with(environment, recorder, destination, result)
