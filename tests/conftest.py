@@ -19,6 +19,9 @@ from ringback.config.loader import parse_config
 from ringback.config.service import apply_config
 from ringback.db import Database
 
+# The SIP lab's fixtures (sip_registrar, sip_phones), for any test that places real calls.
+pytest_plugins = ["tests.sip.fixtures"]
+
 POSTGRES_ENV = "RINGBACK_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 # A Monday morning in New York, far from any DST change.
