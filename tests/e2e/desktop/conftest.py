@@ -286,11 +286,19 @@ def open_desk(
         width: int = 1280,
         height: int = 800,
         timezone_id: str | None = None,
+        init_script: str | None = None,
+        permissions: list[str] | None = None,
     ) -> Page:
-        """``timezone_id``: the browser's (the agent's) zone; by default the host's (UTC in CI)."""
+        """``timezone_id``: the browser's (the agent's) zone; by default the host's (UTC in CI).
+        ``init_script`` runs in every page before the desk's own code (to watch browser APIs);
+        ``permissions``: what the agent allowed the page (e.g. ``notifications``)."""
         context = browser.new_context(
-            viewport={"width": width, "height": height}, timezone_id=timezone_id
+            viewport={"width": width, "height": height},
+            timezone_id=timezone_id,
+            permissions=permissions,
         )
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.goto(desktop.url + path)

@@ -66,6 +66,8 @@ def test_keyboard_shortcuts_handle_a_call(desktop: DesktopServer, open_desk: Ope
     expect(accept).to_be_focused()  # Enter or Space accepts as well
 
     page.keyboard.press("Control+Alt+A")
+    # The notification that had the focus is gone: the call's heading takes it.
+    expect(page.get_by_role("heading", name="Voice Callback: Kay Board")).to_be_focused()
     expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
     page.keyboard.press("Control+Alt+H")
     expect(call_status(page)).to_contain_text("On Hold")

@@ -6,6 +6,7 @@ import { deskReducer, emptyDesk, offers, openInteractions } from "../lib/desk";
 import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
 import { ApiProblem, messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
+import { AlertSettingsDialog, useAlertSettings, useOfferAlerts } from "./Alerts";
 import { ContactDirectory } from "./Contacts";
 import { deskShortcut } from "./common";
 import { InteractionView } from "./Interaction";
@@ -24,6 +25,7 @@ const SIDES: [Side, string][] = [
 ];
 
 export type Act = (work: () => Promise<Interaction | unknown>) => Promise<boolean>;
+export type Answer = (offer: Interaction, how: "accept" | "reject") => Promise<boolean>;
 
 export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?: string) => void }) {
   // Known from the start: a supervisor's stream carries every agent's events.
@@ -33,6 +35,10 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [side, setSide] = useState<Side>("team");
+  const [alerts, setAlerts] = useAlertSettings();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  // The interaction just accepted here: the keyboard focus goes to it once it is on screen.
+  const [focusId, setFocusId] = useState<string | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -92,9 +98,24 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
     }
   }, [onSignedOut]);
 
+  const answer: Answer = useCallback(
+    async (offer, how) => {
+      const path = how === "accept" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject";
+      const ok = await act(() => unwrap(api.POST(path, { params: { path: { interaction_id: offer.id } } })));
+      if (ok && how === "accept") {
+        setSelected(offer.id);
+        setFocusId(offer.id);
+      }
+      return ok;
+    },
+    [act],
+  );
+
   const pending = offers(state);
   const open = openInteractions(state);
   const current = open.find((i) => i.id === selected) ?? open[open.length - 1] ?? null;
+  const skewMs = Number.isFinite(skew) ? skew : 0;
+  useOfferAlerts(pending, alerts, skewMs);
   const offerShortcut = useRef(pending[0]);
   offerShortcut.current = pending[0];
 
@@ -104,13 +125,12 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       const offer = offerShortcut.current;
       if (offer && (key === "a" || key === "r")) {
         event.preventDefault();
-        const path = key === "a" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject";
-        void act(() => unwrap(api.POST(path, { params: { path: { interaction_id: offer.id } } })));
+        void answer(offer, key === "a" ? "accept" : "reject");
       }
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [act]);
+  }, [answer]);
 
   async function signOut() {
     const ok = await act(() => unwrap(api.DELETE("/api/v1/workspace/session")));
@@ -125,9 +145,12 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
         <span className="agent" aria-label="Signed in as">
           {agent.name} <small>place {agent.place}</small>
         </span>
-        <MyStatus statuses={state.statuses} act={act} skewMs={Number.isFinite(skew) ? skew : 0} />
+        <MyStatus statuses={state.statuses} act={act} skewMs={skewMs} />
         <nav aria-label="Pages">
           {supervisor && <a href="/supervisor">Supervisor</a>}
+          <button type="button" className="plain" aria-haspopup="dialog" onClick={() => setSettingsOpen(true)}>
+            Settings
+          </button>
           <button type="button" className="plain" onClick={signOut}>
             Sign out
           </button>
@@ -158,7 +181,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       </section>
       <section className="offers" aria-label="Interaction notifications">
         {pending.map((offer) => (
-          <Notification key={offer.id} offer={offer} act={act} busy={busy} skewMs={Number.isFinite(skew) ? skew : 0} />
+          <Notification key={offer.id} offer={offer} answer={answer} busy={busy} skewMs={skewMs} />
         ))}
       </section>
       <div className="workarea">
@@ -183,7 +206,17 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
                   </button>
                 ))}
               </div>
-              {current && <InteractionView key={current.id} interaction={current} agent={agent} act={act} busy={busy} />}
+              {current && (
+                <InteractionView
+                  key={current.id}
+                  interaction={current}
+                  agent={agent}
+                  act={act}
+                  busy={busy}
+                  focusHeading={focusId === current.id}
+                  onFocused={() => setFocusId(null)}
+                />
+              )}
             </>
           )}
         </main>
@@ -203,6 +236,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
           </div>
         </aside>
       </div>
+      {settingsOpen && <AlertSettingsDialog settings={alerts} onChange={setAlerts} onClose={() => setSettingsOpen(false)} />}
     </div>
   );
 }

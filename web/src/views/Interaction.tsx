@@ -34,7 +34,22 @@ const TARGET_DIALOGS: Record<"transfer" | "conference" | "consultation", { title
   consultation: { title: "Start Consultation", path: "/api/v1/workspace/interactions/{interaction_id}/consultation" },
 };
 
-export function InteractionView({ interaction: i, agent, act, busy }: { interaction: Interaction; agent: Agent; act: Act; busy: boolean }) {
+export function InteractionView({
+  interaction: i,
+  agent,
+  act,
+  busy,
+  focusHeading = false,
+  onFocused,
+}: {
+  interaction: Interaction;
+  agent: Agent;
+  act: Act;
+  busy: boolean;
+  /** Take the keyboard focus (just accepted: the notification that had it is gone). */
+  focusHeading?: boolean;
+  onFocused?: () => void;
+}) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [emailTo, setEmailTo] = useState<string | null>(null);
   const has = (action: Action) => i.actions.includes(action);
@@ -65,12 +80,20 @@ export function InteractionView({ interaction: i, agent, act, busy }: { interact
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusHeading && headingRef.current) {
+      headingRef.current.focus();
+      onFocused?.();
+    }
+  }, [focusHeading, onFocused]);
+
   const heading = previewing ? "Web Callback Interaction Preview" : web ? "Web Callback Interaction" : "Voice Callback";
   const headingId = `interaction-${i.id}`;
   return (
     <article className="interaction" aria-labelledby={headingId}>
       <header>
-        <h2 id={headingId}>
+        <h2 id={headingId} ref={headingRef} tabIndex={-1}>
           {heading}: {name}
         </h2>
         <CallStatus interaction={i} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />

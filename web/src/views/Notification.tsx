@@ -1,13 +1,13 @@
 // Interaction Notification: what is offered, Accept / Reject, and the countdown.
 import { useEffect, useRef } from "react";
-import { api, unwrap, type Interaction } from "../api/client";
+import type { Interaction } from "../api/client";
 import { formatSeconds, secondsLeft } from "../lib/countdown";
 import { CALLBACK_TYPE, CHANNELS, callbackTypeLabel, fieldLabel, label } from "../lib/labels";
 import { inBothZonesText } from "../lib/time";
-import type { Act } from "./Desk";
+import type { Answer } from "./Desk";
 import { useNow, useServices } from "./common";
 
-export function Notification({ offer, act, busy, skewMs }: { offer: Interaction; act: Act; busy: boolean; skewMs: number }) {
+export function Notification({ offer, answer, busy, skewMs }: { offer: Interaction; answer: Answer; busy: boolean; skewMs: number }) {
   const now = useNow(250);
   const agentPreview = useServices().find((s) => s.name === offer.callback.service)?.preview.enabled ?? false;
   const accept = useRef<HTMLButtonElement>(null);
@@ -22,14 +22,6 @@ export function Notification({ offer, act, busy, skewMs }: { offer: Interaction;
   const total = offer.offer_expires_at && offer.created_at ? Math.max(1, Math.round((Date.parse(offer.offer_expires_at) - Date.parse(offer.created_at)) / 1000)) : 1;
   const left = offer.offer_expires_at ? secondsLeft(offer.offer_expires_at, now, skewMs) : null;
   const titleId = `offer-${offer.id}`;
-  const answer = (how: "accept" | "reject") =>
-    act(() =>
-      unwrap(
-        api.POST(how === "accept" ? "/api/v1/workspace/interactions/{interaction_id}/accept" : "/api/v1/workspace/interactions/{interaction_id}/reject", {
-          params: { path: { interaction_id: offer.id } },
-        }),
-      ),
-    );
 
   return (
     <article role="alertdialog" aria-labelledby={titleId} aria-describedby={`${titleId}-timeout`} className="notification">
@@ -59,10 +51,10 @@ export function Notification({ offer, act, busy, skewMs }: { offer: Interaction;
         If you do nothing: {offer.on_offer_timeout ?? "it returns to the queue"}.
       </p>
       <div className="buttons" aria-busy={busy}>
-        <button ref={accept} type="button" className="accept" disabled={busy} aria-keyshortcuts="Control+Alt+A" title="Accept (Ctrl+Alt+A)" onClick={() => answer("accept")}>
+        <button ref={accept} type="button" className="accept" disabled={busy} aria-keyshortcuts="Control+Alt+A" title="Accept (Ctrl+Alt+A)" onClick={() => answer(offer, "accept")}>
           Accept
         </button>
-        <button type="button" className="reject" disabled={busy} aria-keyshortcuts="Control+Alt+R" title="Reject (Ctrl+Alt+R)" onClick={() => answer("reject")}>
+        <button type="button" className="reject" disabled={busy} aria-keyshortcuts="Control+Alt+R" title="Reject (Ctrl+Alt+R)" onClick={() => answer(offer, "reject")}>
           Reject
         </button>
       </div>
