@@ -1,0 +1,409 @@
+"""A media worker's PJSIP side: one pjsua2 Endpoint, the legs of one call, and who hears whom.
+
+Everything here runs on one thread, the one that created the Endpoint: PJSIP is set up without
+threads of its own (``threadCnt = 0``, no separate media ioqueue), so its callbacks, SIP and RTP
+all happen inside :meth:`Engine.poll`. No other thread may touch a pjsua2 object, nor drop the
+last reference to one (its destructor calls into PJSIP), so the legs live in this object until
+it is stopped. A Python exception must never leave a callback: it would cross PJSIP's C++ and
+abort the process.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+import structlog
+
+from ringback.telephony.sip.protocol import (
+    Answered,
+    Dial,
+    DigitReceived,
+    DigitsSent,
+    Ended,
+    HangUp,
+    Hold,
+    Message,
+    Mix,
+    Reached,
+    Ringing,
+    SendDtmf,
+)
+from ringback.telephony.sip.settings import LEGS_PER_CALL, SipSettings
+
+log = structlog.get_logger(__name__)
+
+POLL_MILLISECONDS = 10
+HOLD_RETRY_SECONDS = 0.1  # a re-INVITE refused while another is under way is sent again
+STOP_SECONDS = 2.0  # how long stopping waits for BYEs and CANCELs to be answered
+_AUDIO_STATES = frozenset(
+    {pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD}
+)
+_DTMF_METHODS = {pj.PJSUA_DTMF_METHOD_RFC2833: "rfc4733", pj.PJSUA_DTMF_METHOD_SIP_INFO: "sip-info"}
+_LOG_LEVELS = {0: "error", 1: "error", 2: "warning", 3: "info"}
+
+Report = Callable[[Message], None]
+
+
+class _PjsipLog(pj.LogWriter):  # type: ignore[misc]
+    """PJSIP's log lines, into the worker's log."""
+
+    def write(self, entry: Any) -> None:
+        try:
+            level = _LOG_LEVELS.get(entry.level, "debug")
+            getattr(log, level)("pjsip", line=entry.msg.rstrip())
+        except Exception:  # noqa: S110 - a log line must never abort the process
+            pass
+
+
+class Leg(pj.Call):  # type: ignore[misc]
+    """One SIP call of the worker, named by the number the switch gave it."""
+
+    def __init__(self, engine: Engine, number: int, account: Any) -> None:
+        super().__init__(account)
+        self.engine = engine
+        self.number = number
+        self.audio: Any = None  # its port in the conference bridge, once media flows
+        self.reached = False  # the network answered the INVITE (100 Trying or more)
+        self.rang = False
+        self.answered = False
+        self.ended = False
+        self.want_held = False
+        self.signalled_held = False
+        self.hold_retry_at: float | None = None
+
+    def onCallState(self, prm: Any) -> None:
+        self.engine.guard(self.engine.on_state, self)
+
+    def onCallTsxState(self, prm: Any) -> None:
+        self.engine.guard(self.engine.on_transaction, self, prm)
+
+    def onCallMediaState(self, prm: Any) -> None:
+        self.engine.guard(self.engine.on_media, self)
+
+    def onDtmfDigit(self, prm: Any) -> None:
+        self.engine.guard(self.engine.on_digit, self, prm.digit, prm.method)
+
+
+class Engine:
+    """The legs of one call at a time, their audio in the conference bridge, and hold music."""
+
+    def __init__(
+        self, settings: SipSettings, *, slot: int, hold_music: Path, report: Report
+    ) -> None:
+        self._settings = settings
+        self._slot = slot
+        self._hold_music = hold_music
+        self._report = report
+        self._endpoint: Any = None
+        self._log_writer = _PjsipLog()
+        self._account: Any = None
+        self._caller_id_account: Any = None
+        self._music: Any = None
+        self._legs: dict[int, Leg] = {}
+        # Ended legs, deleted once no leg is left: an ended pjsua2 Call still names its PJSIP
+        # call slot, and deleting it clears whatever that slot holds, maybe a newer leg.
+        self._ended: list[Leg] = []
+        self._links: set[frozenset[int]] = set()
+        self._music_for: set[int] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Create the Endpoint, bind its UDP transport; returns the SIP port it listens on."""
+        settings, address = self._settings, str(self._settings.local_address)
+        endpoint = self._endpoint = pj.Endpoint()
+        endpoint.libCreate()
+        config = pj.EpConfig()
+        config.uaConfig.threadCnt = 0
+        config.uaConfig.mainThreadOnly = False
+        config.uaConfig.maxCalls = LEGS_PER_CALL
+        config.uaConfig.userAgent = "Ringback"
+        config.logConfig.level = settings.pjsip_log_level
+        config.logConfig.consoleLevel = settings.pjsip_log_level
+        config.logConfig.writer = self._log_writer
+        config.logConfig.decor = pj.PJ_LOG_HAS_SENDER
+        config.medConfig.threadCnt = 0
+        config.medConfig.hasIoqueue = False
+        config.medConfig.clockRate = 8000
+        config.medConfig.sndClockRate = 8000
+        config.medConfig.channelCount = 1
+        config.medConfig.noVad = True
+        config.medConfig.ecTailLen = 0
+        endpoint.libInit(config)
+        endpoint.audDevManager().setNullDev()
+
+        transport = pj.TransportConfig()
+        transport.port = settings.worker_sip_port(self._slot)
+        transport.boundAddress = address
+        transport.publicAddress = address
+        transport_id = endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        endpoint.libStart()
+        self._prefer_codecs()
+        port = int(endpoint.transportGetInfo(transport_id).localName.rpartition(":")[2])
+
+        self._account = self._new_account(f"sip:{settings.user}@{address}:{port}", transport_id)
+        if settings.caller_id is not None:
+            self._caller_id_account = self._new_account(
+                f"sip:{settings.caller_id}@{address}:{port}", transport_id
+            )
+        self._music = pj.AudioMediaPlayer()
+        self._music.createPlayer(str(self._hold_music), 0)  # 0: loop
+        return port
+
+    def _new_account(self, uri: str, transport_id: int) -> Any:
+        settings, address = self._settings, str(self._settings.local_address)
+        config = pj.AccountConfig()
+        config.idUri = uri
+        config.sipConfig.transportId = transport_id
+        rtp_first, rtp_count = settings.worker_rtp_ports(self._slot)
+        media = config.mediaConfig.transportConfig
+        media.port = rtp_first
+        media.portRange = rtp_count
+        media.boundAddress = address
+        media.publicAddress = address
+        nat = config.natConfig
+        nat.iceEnabled = False
+        nat.sipStunUse = pj.PJSUA_STUN_USE_DISABLED
+        nat.mediaStunUse = pj.PJSUA_STUN_USE_DISABLED
+        nat.contactRewriteUse = 0
+        nat.viaRewriteUse = 0
+        nat.sdpNatRewriteUse = 0
+        nat.sipOutboundUse = 0
+        account = pj.Account()
+        account.create(config)
+        return account
+
+    def _prefer_codecs(self) -> None:
+        wanted = self._settings.codecs
+        for codec in self._endpoint.codecEnum2():
+            name = codec.codecId.rsplit("/", 1)[0] if codec.codecId.count("/") == 2 else ""
+            priority = 255 - wanted.index(name) if name in wanted else 0
+            self._endpoint.codecSetPriority(codec.codecId, priority)
+
+    def stop(self) -> None:
+        """Hang up every leg, wait a little for the far ends to answer, destroy the Endpoint."""
+        if self._endpoint is None:
+            return
+        self._hang_up_all()
+        deadline = time.monotonic() + STOP_SECONDS
+        while self._legs and time.monotonic() < deadline:
+            self._endpoint.libHandleEvents(POLL_MILLISECONDS)
+        # Every pjsua2 object goes now, while PJSIP is still there: one deleted after
+        # libDestroy (a leg kept by a stray reference) aborts the process.
+        self._music = None
+        self._legs.clear()
+        self._ended.clear()
+        gc.collect()
+        for account in (self._account, self._caller_id_account):
+            if account is not None:
+                account.shutdown()
+        self._account = self._caller_id_account = None
+        # The legs were given their time above: no second's wait for stray answers.
+        self._endpoint.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
+        self._endpoint = None
+
+    def _hang_up_all(self) -> None:
+        # Its own frame, so that no local variable holds a leg past the Endpoint's end.
+        for leg in list(self._legs.values()):
+            self._hang_up(leg)
+
+    def poll(self) -> None:
+        """Let PJSIP handle what arrived (SIP, RTP, timers) for up to POLL_MILLISECONDS."""
+        self._endpoint.libHandleEvents(POLL_MILLISECONDS)
+        now = time.monotonic()
+        for leg in list(self._legs.values()):
+            if leg.hold_retry_at is not None and leg.hold_retry_at <= now:
+                self._signal_hold(leg)
+        if not self._legs:
+            self._ended.clear()
+
+    def guard(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run a PJSIP callback's work; an exception is logged, never raised into PJSIP."""
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("media worker callback failed", callback=callback.__name__)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def handle(self, command: Message) -> None:
+        """Carry out one command of the switch; failures are reported as leg events or logged."""
+        match command:
+            case Dial():
+                self._dial(command)
+            case HangUp():
+                leg = self._legs.get(command.leg)
+                if leg is not None:
+                    self._hang_up(leg)
+            case Hold():
+                leg = self._legs.get(command.leg)
+                if leg is not None:
+                    leg.want_held = command.held
+                    self._signal_hold(leg)
+            case Mix():
+                self._mix(command)
+            case SendDtmf():
+                self._send_dtmf(command)
+            case _:
+                log.error("unknown media worker command", command=type(command).__name__)
+
+    def _dial(self, command: Dial) -> None:
+        account = self._account
+        if command.as_caller_id and self._caller_id_account is not None:
+            account = self._caller_id_account
+        leg = Leg(self, command.leg, account)
+        self._legs[command.leg] = leg
+        options = pj.CallOpParam(True)
+        options.opt.audioCount = 1
+        options.opt.videoCount = 0
+        try:
+            leg.makeCall(command.uri, options)
+        except pj.Error as exc:
+            log.warning("call not placed", leg=command.leg, uri=command.uri, error=exc.info())
+            self._end(leg, 0, exc.reason or "not placed")
+
+    def _hang_up(self, leg: Leg) -> None:
+        try:
+            leg.hangup(pj.CallOpParam(True))
+        except pj.Error as exc:
+            # Already over in PJSIP; its DISCONNECTED callback has come or is coming.
+            log.debug("hang-up refused", leg=leg.number, error=exc.info())
+
+    def _signal_hold(self, leg: Leg) -> None:
+        leg.hold_retry_at = None
+        if not leg.answered or leg.ended or leg.want_held == leg.signalled_held:
+            return
+        try:
+            options = pj.CallOpParam(True)
+            if leg.want_held:
+                leg.setHold(options)
+            else:
+                options.opt.flag = pj.PJSUA_CALL_UNHOLD
+                leg.reinvite(options)
+        except pj.Error as exc:
+            # Most often another re-INVITE of this leg is still under way: try again soon.
+            log.debug("hold re-INVITE deferred", leg=leg.number, error=exc.info())
+            leg.hold_retry_at = time.monotonic() + HOLD_RETRY_SECONDS
+            return
+        leg.signalled_held = leg.want_held
+
+    def _mix(self, command: Mix) -> None:
+        links = {frozenset(pair) for pair in command.links}
+        music = set(command.music)
+        for link in self._links - links:
+            self._transmit(link, on=False)
+        for number in self._music_for - music:
+            self._play_music(number, on=False)
+        self._links, self._music_for = links, music
+        for link in links:
+            self._transmit(link, on=True)
+        for number in music:
+            self._play_music(number, on=True)
+
+    def _transmit(self, link: frozenset[int], *, on: bool) -> None:
+        first, second = (self._legs.get(number) for number in sorted(link))
+        if first is None or second is None or first.audio is None or second.audio is None:
+            return  # connected when both have audio (on_media)
+        try:
+            if on:
+                first.audio.startTransmit(second.audio)
+                second.audio.startTransmit(first.audio)
+            else:
+                first.audio.stopTransmit(second.audio)
+                second.audio.stopTransmit(first.audio)
+        except pj.Error as exc:
+            log.debug("bridge connection unchanged", link=sorted(link), error=exc.info())
+
+    def _play_music(self, number: int, *, on: bool) -> None:
+        leg = self._legs.get(number)
+        if leg is None or leg.audio is None or self._music is None:
+            return
+        try:
+            if on:
+                self._music.startTransmit(leg.audio)
+            else:
+                self._music.stopTransmit(leg.audio)
+        except pj.Error as exc:
+            log.debug("hold music unchanged", leg=number, error=exc.info())
+
+    def _send_dtmf(self, command: SendDtmf) -> None:
+        leg = self._legs.get(command.leg)
+        if leg is None or not leg.answered:
+            log.warning("DTMF for a leg not in a call", leg=command.leg)
+            return
+        digits = pj.CallSendDtmfParam()
+        digits.digits = command.digits
+        digits.method = pj.PJSUA_DTMF_METHOD_RFC2833
+        try:
+            leg.sendDtmf(digits)
+        except pj.Error:
+            # The far end did not offer telephone-event: SIP INFO, one request per digit.
+            digits.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
+            try:
+                leg.sendDtmf(digits)
+            except pj.Error as exc:
+                log.warning("DTMF not sent", leg=command.leg, error=exc.info())
+                return
+        self._report(DigitsSent(leg=command.leg, digits=command.digits))
+
+    # -- PJSIP's callbacks ------------------------------------------------------------------
+
+    def on_state(self, leg: Leg) -> None:
+        info = leg.getInfo()
+        if info.state == pj.PJSIP_INV_STATE_EARLY and not leg.rang:
+            leg.rang = True
+            self._report(Ringing(leg=leg.number, status_code=info.lastStatusCode))
+        elif info.state == pj.PJSIP_INV_STATE_CONFIRMED and not leg.answered:
+            leg.answered = True
+            self._report(Answered(leg=leg.number))
+            self._signal_hold(leg)  # a hold asked for while it still rang
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self._end(leg, info.lastStatusCode, info.lastReason)
+
+    def on_transaction(self, leg: Leg, prm: Any) -> None:
+        if leg.reached or prm.e.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        transaction = prm.e.body.tsxState.tsx
+        if (
+            transaction.method == "INVITE"
+            and transaction.role == pj.PJSIP_ROLE_UAC
+            and transaction.state == pj.PJSIP_TSX_STATE_PROCEEDING
+        ):
+            leg.reached = True
+            self._report(Reached(leg=leg.number))
+
+    def on_media(self, leg: Leg) -> None:
+        info = leg.getInfo()
+        leg.audio = None
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in _AUDIO_STATES:
+                leg.audio = leg.getAudioMedia(index)
+                break
+        if leg.audio is None:
+            return
+        # A re-INVITE may give the leg a new port in the bridge: connect it again.
+        for link in self._links:
+            if leg.number in link:
+                self._transmit(link, on=True)
+        if leg.number in self._music_for:
+            self._play_music(leg.number, on=True)
+
+    def on_digit(self, leg: Leg, digit: str, method: int) -> None:
+        self._report(
+            DigitReceived(leg=leg.number, digit=digit, method=_DTMF_METHODS.get(method, "unknown"))
+        )
+
+    def _end(self, leg: Leg, status_code: int, reason: str) -> None:
+        if leg.ended:
+            return
+        leg.ended = True
+        leg.audio = None
+        leg.hold_retry_at = None
+        self._legs.pop(leg.number, None)
+        self._ended.append(leg)
+        self._report(Ended(leg=leg.number, status_code=status_code, reason=reason))
