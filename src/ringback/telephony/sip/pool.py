@@ -185,6 +185,16 @@ class WorkerPool:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
+        try:
+            return await self._handshake(slot, process)
+        except BaseException:
+            # Cancelled (the switch is closing) or failed: no worker is left behind.
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            raise
+
+    async def _handshake(self, slot: int, process: asyncio.subprocess.Process) -> MediaWorker:
         worker = MediaWorker(slot, process)
         assert process.stdout is not None
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
@@ -202,9 +212,6 @@ class WorkerPool:
         except (TimeoutError, ValueError) as exc:
             first = StartFailed(detail=f"no answer ({type(exc).__name__})")
         if not isinstance(first, Ready):
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
             detail = first.detail if isinstance(first, StartFailed) else first.kind
             raise SwitchError("switch-not-running", f"media worker {slot} did not start: {detail}")
         worker.sip_port = first.sip_port

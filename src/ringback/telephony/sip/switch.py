@@ -112,6 +112,11 @@ class SipSwitch:
     def settings(self) -> SipSettings:
         return self._settings
 
+    def media_worker(self, call_id: str) -> MediaWorker | None:
+        """The worker process that holds the call's legs now (None before and after)."""
+        call = self._calls.get(call_id)
+        return None if call is None else call.worker
+
     # -- lifecycle -------------------------------------------------------------------------
 
     def subscribe(self, handler: EventHandler) -> None:

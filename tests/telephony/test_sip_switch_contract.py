@@ -1,0 +1,442 @@
+"""The SIP switch passes the switch contract on real phones: Kamailio and baresip (tests/sip).
+
+Each number and target of the contract is a phone of the SIP lab that behaves as its name says;
+the numbers nobody registered are unknown to the proxy (404), and the network error is a trunk
+that never answers. Answering machines and faxes are not told from people on plain SIP, so the
+SIP switch passes :class:`CallControlContract`, the contract without machine detection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import pytest
+from tests.sip.control import ControlError, PhoneEvent
+from tests.sip.fixtures import PhoneFactory
+from tests.sip.phone import Answer, Phone
+from tests.sip.registrar import Registrar
+from tests.sip.tones import Audio
+from tests.telephony.contract import (
+    CallControlContract,
+    ContractEnvironment,
+    EventRecorder,
+    consultation_is,
+    joined,
+    raises_switch_error,
+    released,
+    state_is,
+)
+
+from ringback.clock import ManualClock
+from ringback.telephony.sip import NumberRoute, SipSettings, SipSwitch, hold_music
+from ringback.telephony.switch import (
+    CallState,
+    ConsultationState,
+    DialResult,
+    DtmfSent,
+    SwitchError,
+)
+
+pytestmark = [pytest.mark.sip, pytest.mark.anyio]
+
+PLACE = "place:1001"
+ANSWERS = "+12125550100"
+ANSWERS_THEN_HANGS_UP = "+12125550101"
+BUSY = "+12125550102"
+NO_ANSWER = "+12125550103"
+INVALID = "+12125550106"  # registered by no phone: the proxy answers 404
+NETWORK_ERROR = "+12125550107"  # routed to a trunk that never answers
+TARGET_ACCEPTS = "place:2001"
+TARGET_DECLINES = "place:2002"
+TARGET_ACCEPTS_THEN_ENDS = "place:2003"
+HANGS_UP_AFTER = 0.5  # seconds after answering, for the phones that hang up by themselves
+# The switch's RTP ports: apart from the phones' (tests/sip/network.py), below the kernel's.
+RTP_PORTS = (32000, 768)
+
+
+class HangsUpAfterAnswering:
+    """Hangs ``phone`` up ``seconds`` after each call it answers, until stopped."""
+
+    def __init__(self, phone: Phone, seconds: float) -> None:
+        self._phone = phone
+        self._seconds = seconds
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._phone.wait_event("CALL_ESTABLISHED", timeout=0.2)
+            except ControlError:
+                continue
+            if not self._stopped.wait(self._seconds):
+                with contextlib.suppress(ControlError):
+                    self._phone.hangup()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def lab_phones(
+    sip_registrar: Registrar, sip_tone_files: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PhoneFactory]:
+    """The contract's phones, registered once for this module's tests."""
+    phones = PhoneFactory(sip_registrar, tmp_path_factory.mktemp("phones"), sip_tone_files)
+    hang_ups: list[HangsUpAfterAnswering] = []
+    try:
+        # The agent's phone takes several calls at once (the contract places some side by
+        # side): baresip's own auto-answer answers each, where the lab's answers one.
+        agent = phones(PLACE.removeprefix("place:"), answer=Answer.NEVER, tone=440)
+        agent.command("answermode", "auto")
+        phones(ANSWERS, tone=880)
+        hangs_up = phones(ANSWERS_THEN_HANGS_UP, tone=1000)
+        hang_ups.append(HangsUpAfterAnswering(hangs_up, HANGS_UP_AFTER))
+        phones(BUSY, answer=Answer.BUSY, tone=620)
+        phones(NO_ANSWER, answer=Answer.NEVER, tone=1200)
+        phones(TARGET_ACCEPTS.removeprefix("place:"), tone=1500)
+        phones(TARGET_DECLINES.removeprefix("place:"), answer=Answer.BUSY, tone=700)
+        ends = phones(TARGET_ACCEPTS_THEN_ENDS.removeprefix("place:"), tone=1100)
+        hang_ups.append(HangsUpAfterAnswering(ends, HANGS_UP_AFTER))
+        yield phones
+    finally:
+        for hang_up in hang_ups:
+            hang_up.stop()
+        phones.close()
+
+
+@pytest.fixture(scope="module")
+def dead_trunk() -> Iterator[int]:
+    """A UDP port that takes every packet and answers none: a trunk that is down."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+def lab_settings(registrar: Registrar, **changes: object) -> SipSettings:
+    """The SIP switch's settings for the lab: its proxy as trunk and registrar, short timeouts."""
+    proxy = f"{registrar.host}:{registrar.port}"
+    settings = SipSettings(
+        local_address=IPv4Address(registrar.host),
+        sip_port=0,
+        rtp_port_start=RTP_PORTS[0],
+        rtp_port_count=RTP_PORTS[1],
+        max_calls=8,
+        spare_workers=2,
+        trunk=proxy,
+        registrar=proxy,
+        ring_timeout_seconds=2.0,
+        agent_ring_timeout_seconds=3.0,
+        setup_timeout_seconds=1.0,
+    )
+    return settings.model_copy(update=changes)
+
+
+@pytest.fixture
+async def sip_switch(
+    sip_registrar: Registrar, dead_trunk: int, clock: ManualClock
+) -> AsyncIterator[SipSwitch]:
+    """A started SIP switch whose calls go through the lab's proxy; closed after the test."""
+    dead = NumberRoute(pattern=NETWORK_ERROR, uri=f"sip:{{number}}@127.0.0.1:{dead_trunk}")
+    switch = SipSwitch(settings=lab_settings(sip_registrar, routes=[dead]), clock=clock)
+    await switch.start()
+    yield switch
+    await switch.close()
+
+
+class TestSipSwitchContract(CallControlContract):
+    @pytest.fixture
+    def environment(self, sip_switch: SipSwitch, lab_phones: PhoneFactory) -> ContractEnvironment:
+        return ContractEnvironment(
+            switch=sip_switch,
+            place=PLACE,
+            answers=ANSWERS,
+            answers_then_hangs_up=ANSWERS_THEN_HANGS_UP,
+            busy=BUSY,
+            no_answer=NO_ANSWER,
+            invalid=INVALID,
+            network_error=NETWORK_ERROR,
+            target_accepts=TARGET_ACCEPTS,
+            target_declines=TARGET_DECLINES,
+            target_accepts_then_ends=TARGET_ACCEPTS_THEN_ENDS,
+            timeout=6.0,
+            settle_seconds=0.3,
+        )
+
+
+# -- what only the SIP switch does, heard on the phones ----------------------------------------
+
+TIMEOUT = 6.0
+TALK_SECONDS = 1.0
+SETTLE_SECONDS = 0.3  # a re-INVITE's round trip, before what a phone hears has changed
+HOLD_MUSIC_NOTES = sorted({note for chord in hold_music.CHORDS for note in chord})
+
+
+@pytest.fixture
+def recorder(sip_switch: SipSwitch) -> EventRecorder:
+    recorder = EventRecorder()
+    sip_switch.subscribe(recorder)
+    return recorder
+
+
+async def talking(
+    switch: SipSwitch, recorder: EventRecorder, place: str, number: str, call_id: str = "c1"
+) -> str:
+    await switch.make_call(call_id=call_id, place=place, destination=number)
+    await recorder.wait_for(joined(call_id, number), TIMEOUT)
+    return call_id
+
+
+async def heard_next(seconds: float, *phones: Phone) -> list[Audio]:
+    """What each phone hears during the next ``seconds``, once a change has settled."""
+    await asyncio.sleep(SETTLE_SECONDS)
+    start = time.monotonic()
+    await asyncio.sleep(seconds)
+    end = time.monotonic()
+    return [phone.heard_between(start, end) for phone in phones]
+
+
+def hears_hold_music(audio: Audio) -> bool:
+    """The hold music in every half second: one of its notes at least at 0.04 (its quietest
+    half second measures 0.057), and enough audio to tell."""
+    windows = list(audio.windows(0.5))
+    return len(windows) >= 2 and all(
+        max(window.levels(HOLD_MUSIC_NOTES).values()) >= 0.04 for window in windows
+    )
+
+
+async def phone_event(phone: Phone, kind: str, param: str | None = None) -> PhoneEvent:
+    return await asyncio.to_thread(phone.wait_event, kind, TIMEOUT, param=param)
+
+
+async def test_agent_and_customer_hear_each_other_through_the_switch(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    agent_heard, customer_heard = await heard_next(TALK_SECONDS, agent, customer)
+
+    assert agent_heard.seconds > 0.8 * TALK_SECONDS
+    assert agent_heard.has_tone(880), agent_heard.levels([440, 880])
+    assert agent_heard.lacks_tone(440), agent_heard.levels([440, 880])
+    assert customer_heard.seconds > 0.8 * TALK_SECONDS
+    assert customer_heard.has_tone(440), customer_heard.levels([440, 880])
+    assert customer_heard.lacks_tone(880), customer_heard.levels([440, 880])
+
+
+async def test_a_held_customer_hears_hold_music_until_retrieved(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    await sip_switch.hold(call_id=call_id)
+    await phone_event(customer, "CALL_REMOTE_SDP", param="offer")  # the hold re-INVITE
+    agent_heard, customer_heard = await heard_next(1.5, agent, customer)
+    assert hears_hold_music(customer_heard), customer_heard.levels(HOLD_MUSIC_NOTES)
+    assert customer_heard.lacks_tone(440), customer_heard.levels([440])
+    assert agent_heard.lacks_tone(880), agent_heard.levels([880])
+
+    await sip_switch.retrieve(call_id=call_id)
+    agent_heard, customer_heard = await heard_next(TALK_SECONDS, agent, customer)
+    assert agent_heard.has_tone(880), agent_heard.levels([440, 880])
+    assert customer_heard.has_tone(440), customer_heard.levels([440, 880])
+    assert not hears_hold_music(customer_heard)
+
+
+async def test_a_conference_mixes_all_three(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    target = sip_phones("2101", tone=1500)
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    await sip_switch.single_step_conference(call_id=call_id, destination="place:2101")
+    await recorder.wait_for(joined(call_id, "place:2101"), TIMEOUT)
+    heard = await heard_next(TALK_SECONDS, agent, customer, target)
+
+    for phone, audio in zip((agent, customer, target), heard, strict=True):
+        others = {440.0, 880.0, 1500.0} - {phone.tone}
+        levels = audio.levels([440, 880, 1500])
+        assert all(audio.has_tone(tone) for tone in others), (phone.user, levels)
+        assert audio.lacks_tone(phone.tone), (phone.user, levels)
+
+
+async def test_a_consultation_then_transfer_moves_the_customer_to_the_target(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    target = sip_phones("2101", tone=1500)
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    await sip_switch.init_consultation(
+        call_id=call_id, consultation_id="k1", destination="place:2101"
+    )
+    await recorder.wait_for(consultation_is(call_id, "k1", ConsultationState.CONNECTED), TIMEOUT)
+    agent_heard, customer_heard, target_heard = await heard_next(1.5, agent, customer, target)
+    assert agent_heard.has_tone(1500), agent_heard.levels([880, 1500])
+    assert agent_heard.lacks_tone(880), agent_heard.levels([880, 1500])
+    assert target_heard.has_tone(440), target_heard.levels([440, 880])
+    assert target_heard.lacks_tone(880), target_heard.levels([440, 880])
+    assert hears_hold_music(customer_heard), customer_heard.levels(HOLD_MUSIC_NOTES)
+    assert customer_heard.lacks_tone(440) and customer_heard.lacks_tone(1500)
+
+    await sip_switch.complete_transfer(call_id=call_id, consultation_id="k1")
+    await recorder.wait_for(released(call_id), TIMEOUT)
+    await phone_event(agent, "CALL_CLOSED")
+    customer_heard, target_heard = await heard_next(TALK_SECONDS, customer, target)
+    assert customer_heard.has_tone(1500), customer_heard.levels([440, 1500])
+    assert target_heard.has_tone(880), target_heard.levels([440, 880])
+    assert call_id in await sip_switch.active_calls()  # the receiving agent's now
+
+
+async def test_a_call_transferred_to_a_number_stays_bridged_until_one_side_hangs_up(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    outside = sip_phones("+442079460000", tone=1500)
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    await sip_switch.single_step_transfer(call_id=call_id, destination=outside.user)
+    await recorder.wait_for(released(call_id), TIMEOUT)
+    await phone_event(agent, "CALL_CLOSED")
+    customer_heard, outside_heard = await heard_next(TALK_SECONDS, customer, outside)
+
+    assert recorder.story(call_id)[-1] == ("state", CallState.RELEASED, "transfer")
+    assert call_id not in await sip_switch.active_calls()
+    assert customer_heard.has_tone(1500), customer_heard.levels([440, 1500])
+    assert outside_heard.has_tone(880), outside_heard.levels([440, 880])
+    outside.hangup()
+    await phone_event(customer, "CALL_CLOSED")
+    assert recorder.story(call_id)[-1] == ("state", CallState.RELEASED, "transfer")
+
+
+async def test_dtmf_of_either_side(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    # What the switch is asked to send reaches the customer's phone.
+    await sip_switch.send_dtmf(call_id=call_id, digits="42")
+    for digit in "42":
+        await phone_event(customer, "CALL_DTMF_START", param=digit)
+    # The customer's keys are reported; the agent's are passed on to the customer.
+    customer.send_dtmf("9#")
+    await recorder.wait_until(lambda: dtmf(recorder, call_id) == ["42", "9", "#"], TIMEOUT)
+    agent.send_dtmf("7")
+    await phone_event(customer, "CALL_DTMF_START", param="7")
+    await recorder.wait_until(lambda: dtmf(recorder, call_id)[-1:] == ["7"], TIMEOUT)
+
+
+def dtmf(recorder: EventRecorder, call_id: str) -> list[str]:
+    return [e.digits for e in recorder.of_call(call_id) if isinstance(e, DtmfSent)]
+
+
+async def test_customers_see_the_caller_id(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    switch = SipSwitch(
+        settings=lab_settings(sip_registrar, caller_id="+18005550100", spare_workers=1),
+        clock=clock,
+    )
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        call_id = await talking(switch, recorder, "place:1101", customer.user)
+        incoming = await phone_event(customer, "CALL_INCOMING")
+        await switch.release(call_id=call_id)
+        await phone_event(customer, "CALL_CLOSED")
+    finally:
+        await switch.close()
+
+    assert incoming.peer_uri is not None
+    assert incoming.peer_uri.startswith("sip:+18005550100@127.0.0.1"), incoming.peer_uri
+
+
+async def test_a_media_worker_that_dies_ends_its_call_alone(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    sip_phones("1102")
+    other = sip_phones("+12125550201")
+    doomed = await talking(sip_switch, recorder, "place:1101", customer.user, "doomed")
+    spared = await talking(sip_switch, recorder, "place:1102", other.user, "spared")
+    worker = sip_switch.media_worker(doomed)
+    assert worker is not None
+
+    worker.process.kill()
+    await recorder.wait_for(released(doomed), TIMEOUT)
+
+    assert recorder.story(doomed)[-1] == ("state", CallState.RELEASED, "network_error")
+    assert await sip_switch.active_calls() == {spared}
+    await sip_switch.hold(call_id=spared)
+    await recorder.wait_for(state_is(spared, CallState.HELD), TIMEOUT)
+
+
+async def test_calls_past_max_calls_fail_as_network_errors(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    switch = SipSwitch(
+        settings=lab_settings(sip_registrar, max_calls=1, spare_workers=1), clock=clock
+    )
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        call_id = await talking(switch, recorder, "place:1101", customer.user)
+        await switch.make_call(call_id="c2", place="place:1101", destination=customer.user)
+        await recorder.wait_for(released("c2"), TIMEOUT)
+        await switch.release(call_id=call_id)
+        await phone_event(customer, "CALL_CLOSED")
+    finally:
+        await switch.close()
+
+    assert recorder.story("c2") == [
+        ("dial", DialResult.NETWORK_ERROR),
+        ("state", CallState.RELEASED, "network_error"),
+    ]
+
+
+async def test_a_switch_whose_sip_port_is_taken_does_not_start(clock: ManualClock) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        settings = SipSettings(
+            sip_port=taken.getsockname()[1],
+            rtp_port_start=RTP_PORTS[0],
+            rtp_port_count=RTP_PORTS[1],
+            max_calls=1,
+            spare_workers=1,
+        )
+        switch = SipSwitch(settings=settings, clock=clock)
+
+        with pytest.raises(SwitchError) as caught:
+            await switch.start()
+
+    assert caught.value.code == "switch-not-running"
+    await raises_switch_error(
+        "switch-not-running",
+        switch.make_call(call_id="c1", place=PLACE, destination=ANSWERS),
+    )
