@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from tests.e2e.desktop.conftest import (
+    ARTIFACTS,
     DesktopServer,
     OpenDesk,
     call_status,
@@ -108,3 +109,49 @@ def test_the_desk_fits_common_screens(
         assert box is not None
         assert box["y"] + box["height"] <= height, f"{region} is below the fold"
     assert page.get_by_role("button", name="Sign out").bounding_box() is not None
+
+
+def test_call_status_times_the_call_and_the_hold(
+    desktop: DesktopServer, open_desk: OpenDesk
+) -> None:
+    page = open_desk("ada")
+    desktop.ask_callback(service="cards", phone="+1 212 555 0124", name="Tim Keeper")
+    set_status(page, "Voice", "Ready")
+    notification(page, "Tim Keeper").get_by_role("button", name="Accept").click()
+    expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
+
+    call_time = page.get_by_role("timer", name="Call time")
+    expect(call_time).to_have_text(re.compile(r"^0:0[0-2]$"))
+    expect(call_time).to_have_text(re.compile(r"^0:0[3-9]$"))  # it ticks
+    # Not a live region, nor inside one: a screen reader is not told every second.
+    assert call_time.evaluate(
+        "t => t.closest('[aria-live], [role=status], [role=alert], [role=log]') === null"
+        " && t.getAttribute('aria-live') === null"
+    )
+
+    # A note moves the interaction's updated_at, not the call's start; a reload keeps the time.
+    page.get_by_role("region", name="Note").get_by_role("textbox").fill("Still talking.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("region", name="Case History")).to_contain_text("Still talking.")
+    page.reload()
+    expect(page.get_by_role("timer", name="Call time")).to_have_text(re.compile(r"^0:0[3-9]$"))
+
+    actions = page.get_by_role("toolbar", name="Call Actions")
+    actions.get_by_role("button", name="Hold").click()
+    expect(call_status(page)).to_contain_text("On Hold")
+    hold_time = page.get_by_role("timer", name="Hold time")
+    expect(hold_time).to_have_text(re.compile(r"^0:0[0-2]$"))
+    expect(hold_time).to_have_text(re.compile(r"^0:0[2-9]$"))
+    call, hold = (
+        sum(int(part) * 60**i for i, part in enumerate(reversed(timer.inner_text().split(":"))))
+        for timer in (page.get_by_role("timer", name="Call time"), hold_time)
+    )
+    assert call > hold + 2, (call, hold)  # the call began before the hold
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "call-status-on-hold.png")
+    actions.get_by_role("button", name="Resume").click()
+    expect(call_status(page)).to_contain_text("Connected")
+    expect(hold_time).to_have_count(0)
+    actions.get_by_role("button", name="End Call").click()
+    expect(call_status(page)).to_contain_text("Ready to Call")
+    expect(page.get_by_role("timer", name="Call time")).to_have_count(0)

@@ -213,6 +213,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
                   agent={agent}
                   act={act}
                   busy={busy}
+                  skewMs={skewMs}
                   focusHeading={focusId === current.id}
                   onFocused={() => setFocusId(null)}
                 />

@@ -1,6 +1,7 @@
 // One interaction: Call Status, the toolbar of legal actions, and the views around the call.
 import { useEffect, useRef, useState } from "react";
-import { api, unwrap, type Action, type Agent, type Interaction } from "../api/client";
+import { api, unwrap, type Action, type Agent, type CaseEntry, type Interaction } from "../api/client";
+import { callClock, formatElapsed, secondsSince } from "../lib/calltime";
 import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, caseLine, fieldLabel, label } from "../lib/labels";
 import { browserZone, inBothZones, inBothZonesText } from "../lib/time";
 import { ContactCard } from "./Contacts";
@@ -9,7 +10,7 @@ import { Dispositions } from "./Dispositions";
 import { DtmfKeypad, EmailComposer, NoteEditor, RescheduleDialog } from "./InteractionDialogs";
 import { ResponsesView } from "./Responses";
 import { TeamCommunicator } from "./TeamCommunicator";
-import { Modal, deskShortcut, useLoaded, useServices } from "./common";
+import { Modal, deskShortcut, useLoaded, useNow, useServices } from "./common";
 
 type PostPath =
   | "/api/v1/workspace/interactions/{interaction_id}/call"
@@ -39,6 +40,7 @@ export function InteractionView({
   agent,
   act,
   busy,
+  skewMs,
   focusHeading = false,
   onFocused,
 }: {
@@ -46,6 +48,8 @@ export function InteractionView({
   agent: Agent;
   act: Act;
   busy: boolean;
+  /** Client clock minus server clock: the call's time is read against the server's. */
+  skewMs: number;
   /** Take the keyboard focus (just accepted: the notification that had it is gone). */
   focusHeading?: boolean;
   onFocused?: () => void;
@@ -58,6 +62,11 @@ export function InteractionView({
   const previewing = web && i.state === "preview";
   const doneBlocked = has("mark_done") && i.disposition_required && !i.disposition;
   const name = i.callback.name || i.callback.phone;
+  // Read again after every change: Case History shows it, Call Status times the call with it.
+  const history = useLoaded(
+    () => unwrap(api.GET("/api/v1/workspace/interactions/{interaction_id}/history", { params: { path: { interaction_id: i.id } } })),
+    [i.id, i.updated_at],
+  );
 
   const latest = useRef({ i, post, doneBlocked });
   latest.current = { i, post, doneBlocked };
@@ -96,7 +105,7 @@ export function InteractionView({
         <h2 id={headingId} ref={headingRef} tabIndex={-1}>
           {heading}: {name}
         </h2>
-        <CallStatus interaction={i} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />
+        <CallStatus interaction={i} history={history.data} skewMs={skewMs} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />
       </header>
 
       <div role="toolbar" aria-label={previewing ? "Call Preview Actions" : "Call Actions"} aria-busy={busy} className="toolbar">
@@ -176,7 +185,7 @@ export function InteractionView({
         {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" />}
         {has("disposition") && <Dispositions interaction={i} act={act} />}
         {has("note") && <NoteEditor interaction={i} act={act} />}
-        <CaseHistory interaction={i} />
+        <CaseHistory history={history.data} />
         {previewing && (
           <section className="panel" aria-label="Responses">
             <h3>Responses</h3>
@@ -205,7 +214,7 @@ export function InteractionView({
   );
 }
 
-function CallStatus({ interaction: i, onEmail }: { interaction: Interaction; onEmail: (to: string) => void }) {
+function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction: Interaction; history: CaseEntry[] | null; skewMs: number; onEmail: (to: string) => void }) {
   const [open, setOpen] = useState(false);
   const contact = useLoaded(
     () => (i.contact_id ? unwrap(api.GET("/api/v1/workspace/contacts/{contact_id}", { params: { path: { contact_id: i.contact_id } } })) : Promise.resolve(null)),
@@ -213,42 +222,70 @@ function CallStatus({ interaction: i, onEmail }: { interaction: Interaction; onE
   );
   const emails = contact.data?.emails ?? [];
   const others = Object.entries(i.parties).filter(([, role]) => role === "target" || role === "pending");
+  const clock = callClock(i.state, history ?? [], i.updated_at);
   return (
-    <div className="call-status" role="status" aria-label="Call Status">
-      <span className="party">
-        <strong>{i.callback.name || i.callback.phone}</strong> <span className="phone">{i.callback.phone}</span>
-        {i.actions.includes("email") && (
-          <span className="party-menu">
-            <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${i.callback.name || i.callback.phone}`} onClick={() => setOpen(!open)}>
-              ▾
-            </button>
-            {open && (
-              <ul role="menu" aria-label="Party Action Menu">
-                {emails.length === 0 && (
-                  <li role="menuitem" aria-disabled="true">
-                    No other channel for this contact
-                  </li>
-                )}
-                {emails.map((email) => (
-                  <li key={email.address} role="none">
-                    <button type="button" role="menuitem" onClick={() => (setOpen(false), onEmail(email.address))}>
-                      Send e-mail to {email.address}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
+    <div className="call-bar">
+      <div className="call-status" role="status" aria-label="Call Status">
+        <span className="party">
+          <strong>{i.callback.name || i.callback.phone}</strong> <span className="phone">{i.callback.phone}</span>
+          {i.actions.includes("email") && (
+            <span className="party-menu">
+              <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${i.callback.name || i.callback.phone}`} onClick={() => setOpen(!open)}>
+                ▾
+              </button>
+              {open && (
+                <ul role="menu" aria-label="Party Action Menu">
+                  {emails.length === 0 && (
+                    <li role="menuitem" aria-disabled="true">
+                      No other channel for this contact
+                    </li>
+                  )}
+                  {emails.map((email) => (
+                    <li key={email.address} role="none">
+                      <button type="button" role="menuitem" onClick={() => (setOpen(false), onEmail(email.address))}>
+                        Send e-mail to {email.address}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </span>
+          )}
+        </span>
+        <span className={`call-state state-${i.state}`}>{label(CALL_STATUS, i.state)}</span>
+        {i.last_result && i.last_result !== "answered" && i.state === "ready_to_call" && <span className="hint">Last call: {label(DIAL_RESULT, i.last_result)}</span>}
+        {others.length > 0 && (
+          <span className="parties">
+            With: {others.map(([address, role]) => `${addressLabel(address)}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
           </span>
         )}
-      </span>
-      <span className={`call-state state-${i.state}`}>{label(CALL_STATUS, i.state)}</span>
-      {i.last_result && i.last_result !== "answered" && i.state === "ready_to_call" && <span className="hint">Last call: {label(DIAL_RESULT, i.last_result)}</span>}
-      {others.length > 0 && (
-        <span className="parties">
-          With: {others.map(([address, role]) => `${addressLabel(address)}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
+      </div>
+      {clock.callSince && <CallTimes callSince={clock.callSince} holdSince={clock.holdSince} skewMs={skewMs} />}
+    </div>
+  );
+}
+
+/** The call's and the hold's time, ticking. Outside the Call Status live region: a screen reader
+ * reads them when asked, not every second. */
+function CallTimes({ callSince, holdSince, skewMs }: { callSince: string; holdSince: string | null; skewMs: number }) {
+  const now = useNow(250);
+  return (
+    <span className="call-times">
+      {holdSince && (
+        <span className="hold-time">
+          On hold{" "}
+          <span role="timer" aria-label="Hold time">
+            {formatElapsed(secondsSince(holdSince, now, skewMs))}
+          </span>
         </span>
       )}
-    </div>
+      <span>
+        Call{" "}
+        <span role="timer" aria-label="Call time">
+          {formatElapsed(secondsSince(callSince, now, skewMs))}
+        </span>
+      </span>
+    </span>
   );
 }
 
@@ -357,21 +394,17 @@ function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
   );
 }
 
-function CaseHistory({ interaction: i }: { interaction: Interaction }) {
-  const history = useLoaded(
-    () => unwrap(api.GET("/api/v1/workspace/interactions/{interaction_id}/history", { params: { path: { interaction_id: i.id } } })),
-    [i.id, i.updated_at],
-  );
+function CaseHistory({ history }: { history: CaseEntry[] | null }) {
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
     // The newest entry is the one the agent wants to see.
     if (list.current) list.current.scrollTop = list.current.scrollHeight;
-  }, [history.data]);
+  }, [history]);
   return (
     <section className="panel" aria-label="Case History">
       <h3>Case History</h3>
       <ol className="history" ref={list}>
-        {(history.data ?? []).map((entry, index) => (
+        {(history ?? []).map((entry, index) => (
           <li key={index}>
             <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString()}</time> <span className="actor">{entry.actor}</span> {caseLine(entry.kind, entry.detail)}
           </li>
