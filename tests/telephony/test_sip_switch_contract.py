@@ -440,3 +440,43 @@ async def test_a_switch_whose_sip_port_is_taken_does_not_start(clock: ManualCloc
         "switch-not-running",
         switch.make_call(call_id="c1", place=PLACE, destination=ANSWERS),
     )
+
+
+def sip_request_status(port: int, method: str = "INVITE") -> str:
+    """Send a bare ``method`` to 127.0.0.1:``port``; the status line of its final response."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(TIMEOUT)
+        local = sock.getsockname()[1]
+        request = (
+            f"{method} sip:ringback@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bKscanner1;rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:scanner@127.0.0.1:{local}>;tag=scanner\r\n"
+            f"To: <sip:ringback@127.0.0.1:{port}>\r\n"
+            "Call-ID: scanner-1@127.0.0.1\r\n"
+            f"CSeq: 1 {method}\r\n"
+            f"Contact: <sip:scanner@127.0.0.1:{local}>\r\n"
+            "Content-Length: 0\r\n\r\n"
+        )
+        sock.sendto(request.encode(), ("127.0.0.1", port))
+        while True:
+            status = sock.recv(65536).split(b"\r\n", 1)[0].decode()
+            if not status.startswith("SIP/2.0 1"):
+                return status
+
+
+async def test_calls_offered_to_the_switch_are_refused(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101", tone=440)
+    customer = sip_phones("+12125550200", tone=880)
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+    worker = sip_switch.media_worker(call_id)
+    assert worker is not None
+
+    status = await asyncio.to_thread(sip_request_status, worker.sip_port)
+
+    assert status.startswith("SIP/2.0 403"), status
+    agent_heard, customer_heard = await heard_next(TALK_SECONDS, agent, customer)
+    assert agent_heard.has_tone(880) and customer_heard.has_tone(440)

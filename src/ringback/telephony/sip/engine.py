@@ -60,6 +60,17 @@ class _PjsipLog(pj.LogWriter):  # type: ignore[misc]
             pass
 
 
+class _Account(pj.Account):  # type: ignore[misc]
+    """The switch's own SIP address; calls to it are refused."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def onIncomingCall(self, prm: Any) -> None:
+        self.engine.guard(self.engine.on_incoming, self, prm.callId, prm.rdata.srcAddress)
+
+
 class Leg(pj.Call):  # type: ignore[misc]
     """One SIP call of the worker, named by the number the switch gave it."""
 
@@ -107,7 +118,8 @@ class Engine:
         self._legs: dict[int, Leg] = {}
         # Ended legs, deleted once no leg is left: an ended pjsua2 Call still names its PJSIP
         # call slot, and deleting it clears whatever that slot holds, maybe a newer leg.
-        self._ended: list[Leg] = []
+        self._ended: list[Any] = []
+        self._refusing: list[Any] = []  # calls offered to the switch, refused after the poll
         self._links: set[frozenset[int]] = set()
         self._music_for: set[int] = set()
 
@@ -174,7 +186,7 @@ class Engine:
         nat.viaRewriteUse = 0
         nat.sdpNatRewriteUse = 0
         nat.sipOutboundUse = 0
-        account = pj.Account()
+        account = _Account(self)
         account.create(config)
         return account
 
@@ -196,6 +208,7 @@ class Engine:
         # Every pjsua2 object goes now, while PJSIP is still there: one deleted after
         # libDestroy (a leg kept by a stray reference) aborts the process.
         self._music = None
+        self._refuse_incoming()
         self._legs.clear()
         self._ended.clear()
         gc.collect()
@@ -215,6 +228,7 @@ class Engine:
     def poll(self) -> None:
         """Let PJSIP handle what arrived (SIP, RTP, timers) for up to POLL_MILLISECONDS."""
         self._endpoint.libHandleEvents(POLL_MILLISECONDS)
+        self._refuse_incoming()
         now = time.monotonic()
         for leg in list(self._legs.values()):
             if leg.hold_retry_at is not None and leg.hold_retry_at <= now:
@@ -392,6 +406,25 @@ class Engine:
                 self._transmit(link, on=True)
         if leg.number in self._music_for:
             self._play_music(leg.number, on=True)
+
+    def on_incoming(self, account: Any, call_id: int, source: str) -> None:
+        # The switch places every call it is in; one offered to it would take one of the
+        # worker's few call slots until it timed out.
+        # Refused once PJSIP is out of this callback: hanging up inside it aborts.
+        log.warning("incoming call refused", source=source)
+        self._refusing.append(pj.Call(account, call_id))
+
+    def _refuse_incoming(self) -> None:
+        while self._refusing:
+            call = self._refusing.pop()
+            self._ended.append(call)
+            answer = pj.CallOpParam(True)
+            answer.statusCode = pj.PJSIP_SC_FORBIDDEN
+            answer.reason = "Ringback places calls, it takes none"
+            try:
+                call.hangup(answer)
+            except pj.Error as exc:
+                log.debug("incoming call already gone", error=exc.info())
 
     def on_digit(self, leg: Leg, digit: str, method: int) -> None:
         self._report(
