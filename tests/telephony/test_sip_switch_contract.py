@@ -35,7 +35,8 @@ from tests.telephony.contract import (
 )
 
 from ringback.clock import ManualClock
-from ringback.telephony.sip import NumberRoute, SipSettings, SipSwitch, hold_music
+from ringback.telephony.sip import NumberRoute, SipSettings, hold_music
+from ringback.telephony.sip.switch import SipSwitch
 from ringback.telephony.switch import (
     CallState,
     ConsultationState,

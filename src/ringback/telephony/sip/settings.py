@@ -1,6 +1,6 @@
 """The SIP driver's settings: where it listens, and how Ringback's addresses become SIP URIs.
 
-In TOML (the switch service reads a ``[sip]`` section)::
+As a TOML ``[sip]`` section (docs/sip.md has every setting)::
 
     [sip]
     local_address = "10.0.0.5"
@@ -27,8 +27,6 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ringback.telephony.sim.calls import E164
-
 # Codecs pjsua2 is allowed to offer, by the names PJSIP gives them, most preferred first.
 KNOWN_CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000", "GSM/8000")
 # The legs one call may have at once (agent, customer, two targets): the PJSIP build in use
@@ -36,6 +34,7 @@ KNOWN_CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000", "GSM/8000")
 LEGS_PER_CALL = 4
 # RTP and RTCP for each leg.
 RTP_PORTS_PER_CALL = 2 * LEGS_PER_CALL
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import logging
 import os
 import queue
 import sys
@@ -50,6 +51,24 @@ def _serve(engine: Engine, commands: queue.SimpleQueue[Message]) -> None:
         engine.poll()
 
 
+def _configure_logs(level: str, slot: int) -> None:
+    """JSON lines on stderr, as the switch's own; set up here rather than by ringback.logs,
+    whose imports (the API keys' models, SQLAlchemy) would double every worker's memory."""
+    threshold = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
+    )
+    structlog.contextvars.bind_contextvars(media_worker=slot)
+
+
 def main() -> None:
     # stdout carries the protocol alone. PJSIP prints a few lines of its own at start-up,
     # before its log goes to our logger: whatever else is written to descriptor 1 is dropped.
@@ -68,10 +87,7 @@ def main() -> None:
     if not isinstance(start, Start):
         report(StartFailed(detail="the first command must be start"))
         os._exit(2)
-    from ringback.logs import configure
-
-    configure(start.log_level)
-    structlog.contextvars.bind_contextvars(media_worker=start.slot)
+    _configure_logs(start.log_level, start.slot)
     # pjsua2 is imported here only: the switch's own process never loads it.
     from ringback.telephony.sip.engine import Engine
 
