@@ -42,6 +42,7 @@ from ringback.telephony.switch import (
     ConsultationState,
     DialResult,
     DtmfSent,
+    PartyRole,
     SwitchError,
 )
 
@@ -481,3 +482,36 @@ async def test_calls_offered_to_the_switch_are_refused(
     assert status.startswith("SIP/2.0 403"), status
     agent_heard, customer_heard = await heard_next(TALK_SECONDS, agent, customer)
     assert agent_heard.has_tone(880) and customer_heard.has_tone(440)
+
+
+async def test_a_place_nobody_answers_at_fails_before_the_customer_is_called(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    customer = sip_phones("+12125550200")
+
+    await sip_switch.make_call(call_id="c1", place="place:1999", destination=customer.user)
+    await recorder.wait_for(released("c1"), TIMEOUT)
+
+    assert recorder.story("c1") == [
+        ("dial", DialResult.NETWORK_ERROR),
+        ("state", CallState.RELEASED, "network_error"),
+    ]
+    assert not [event for event in customer.events if event.kind == "CALL_INCOMING"]
+
+
+async def test_an_agent_who_hangs_up_the_phone_releases_the_call(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    agent = sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    call_id = await talking(sip_switch, recorder, "place:1101", customer.user)
+
+    agent.hangup()
+    await recorder.wait_for(released(call_id), TIMEOUT)
+    await phone_event(customer, "CALL_CLOSED")
+
+    assert recorder.story(call_id)[-2:] == [
+        ("left", "place:1101", PartyRole.AGENT, "hangup"),
+        ("state", CallState.RELEASED, "agent"),
+    ]
+    assert call_id not in await sip_switch.active_calls()
