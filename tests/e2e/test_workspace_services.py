@@ -38,6 +38,8 @@ def test_agents_list_the_services_with_what_the_desktop_needs(ada: AgentDesk) ->
     assert anytime["dispositions"] == ["resolved"]
     assert (anytime["slot_minutes"], anytime["slot_capacity"]) == (15, 1)
     assert anytime["time_zone"] == "UTC" and anytime["channel"] == "voice"
+    assert anytime["default_region"] == "GB"  # how the desktop formats the service's numbers
+    assert services["support"]["default_region"] == "US"
     assert anytime["types"] == ["immediate", "delayed", "scheduled"]
     assert anytime["open_now"] is True
     assert services["returning"]["types"] == ["immediate", "delayed"]

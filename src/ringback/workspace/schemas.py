@@ -23,6 +23,9 @@ class AgentServiceRead(BaseModel):
     description: str
     channel: str
     time_zone: str
+    default_region: str = Field(
+        description="ISO 3166 region whose numbers the desktop shows in national format."
+    )
     types: list[CallbackType]
     slot_minutes: int
     slot_capacity: int
@@ -43,6 +46,7 @@ def agent_service_read(service: Service, now: datetime) -> AgentServiceRead:
         description=settings.description,
         channel=settings.channel,
         time_zone=settings.time_zone,
+        default_region=settings.default_region,
         types=settings.types,
         slot_minutes=settings.slot_minutes,
         slot_capacity=settings.slot_capacity,

@@ -41,7 +41,7 @@ def test_delayed_callback_with_agent_preview_waits_for_call(
     offer = notification(page, "Priya Shah")
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("Advice with preview · Delayed (Agent Preview)")
-    expect(offer).to_contain_text("+442079460321")
+    expect(offer).to_contain_text("020 7946 0321")
     # The desired time as a person reads it (London is on UTC, like the browser: one zone).
     desired = instant(created["desired_time"])
     desired_text = f"Desired time{desired:%a} {desired.day} {desired:%b}, {desired:%H:%M} GMT"

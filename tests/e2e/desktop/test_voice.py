@@ -41,7 +41,7 @@ def test_voice_callback_from_notification_to_mark_done(
 
     info = page.get_by_role("region", name="Callback Information")
     expect(info).to_contain_text("Immediate")
-    expect(info).to_contain_text("+12125550123")
+    expect(info).to_contain_text("(212) 555-0123")  # cards is a US service: national format
     expect(info).to_contain_text("card stolen")
     expect(info).to_contain_text("Verify identity with date of birth.")
     expect(info).to_contain_text(re.compile(r"Customer: .*GMT-5|Customer: .*EST"))
@@ -155,3 +155,35 @@ def test_call_status_times_the_call_and_the_hold(
     actions.get_by_role("button", name="End Call").click()
     expect(call_status(page)).to_contain_text("Ready to Call")
     expect(page.get_by_role("timer", name="Call time")).to_have_count(0)
+
+
+def test_numbers_read_as_people_write_them_and_stay_inside_their_cards(
+    desktop: DesktopServer, open_desk: OpenDesk
+) -> None:
+    page = open_desk("ada")
+    # quick is a British service: a British number is national, any other one international.
+    desktop.ask_callback(service="quick", phone="+49 1511 2345678")
+    set_status(page, "Voice", "Ready")
+    offer = notification(page, "1511")
+    expect(offer.get_by_role("heading")).to_have_text("Voice callback: +49 1511 2345678")
+    offer.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("heading", name="Voice Callback: +49 1511 2345678")).to_be_visible()
+    expect(page.get_by_role("tab", name=re.compile(r"^\+49 1511 2345678"))).to_be_visible()
+    info = page.get_by_role("region", name="Callback Information")
+    expect(info).to_contain_text("+49 1511 2345678")
+    expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
+    # Spaced for reading, a long number wraps instead of running out of its card.
+    overflowing = page.evaluate(
+        "[...document.querySelectorAll('.panel, .call-bar')]"
+        ".filter(e => e.scrollWidth > e.clientWidth).map(e => e.getAttribute('aria-label'))"
+    )
+    assert overflowing == [], overflowing
+
+    desktop.ask_callback(service="quick", phone="+44 20 7946 0142", name="Gwen Price")
+    # Ada is busy: Bob takes the next one.
+    bob = open_desk("bob")
+    set_status(bob, "Voice", "Ready")
+    offer = notification(bob, "Gwen Price")
+    expect(offer).to_contain_text("020 7946 0142")
+    offer.get_by_role("button", name="Accept").click()
+    expect(call_status(bob)).to_contain_text("Gwen Price 020 7946 0142")

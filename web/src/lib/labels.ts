@@ -48,10 +48,11 @@ export function callbackTypeLabel(type: string, channel: string, agentPreview: b
   return label(CALLBACK_TYPE, type);
 }
 
-/** "place:1002" -> "Place 1002", "routing-point:fraud-desk" -> "Routing point fraud-desk". */
-export function addressLabel(address: string): string {
+/** "place:1002" -> "Place 1002", "routing-point:fraud-desk" -> "Routing point fraud-desk"; a
+ * number as `phone` formats it. */
+export function addressLabel(address: string, phone: (number: string) => string = (n) => n): string {
   const match = /^(place|queue|routing-point):(.+)$/.exec(address);
-  if (!match) return address;
+  if (!match) return phone(address);
   const kind = { place: "Place", queue: "Queue", "routing-point": "Routing point" }[match[1] as "place" | "queue" | "routing-point"];
   return `${kind} ${match[2]}`;
 }

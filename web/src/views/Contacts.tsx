@@ -2,13 +2,14 @@
 import { useState, type FormEvent } from "react";
 import { api, unwrap, type Contact } from "../api/client";
 import { messageOf } from "../lib/problems";
-import { ErrorText, useDebounced, useLoaded } from "./common";
+import { ErrorText, useDebounced, useLoaded, usePhoneFormat } from "./common";
 
 export function ContactDirectory() {
   const [query, setQuery] = useState("");
   const [open, setOpen] = useState<string | null>(null);
   const settled = useDebounced(query.trim());
   const found = useLoaded(() => unwrap(api.GET("/api/v1/workspace/contacts", { params: { query: { q: settled, limit: 20 } } })), [settled]);
+  const phone = usePhoneFormat();
   if (open) {
     return (
       <div>
@@ -32,7 +33,7 @@ export function ContactDirectory() {
             <button type="button" className="plain" onClick={() => setOpen(contact.id)}>
               {contact.display_name}
             </button>
-            <small>{[...contact.phones.map((p) => p.number), ...contact.emails.map((e) => e.address)].join(" · ")}</small>
+            <small>{[...contact.phones.map((p) => phone(p.number)), ...contact.emails.map((e) => e.address)].join(" · ")}</small>
           </li>
         ))}
       </ul>
@@ -40,7 +41,9 @@ export function ContactDirectory() {
   );
 }
 
-export function ContactCard({ contactId, title, editable = false, withHistory = false }: { contactId: string; title: string; editable?: boolean; withHistory?: boolean }) {
+/** `service`: the callback's, whose region formats the numbers (else the desk's). */
+export function ContactCard({ contactId, title, service, editable = false, withHistory = false }: { contactId: string; title: string; service?: string; editable?: boolean; withHistory?: boolean }) {
+  const phone = usePhoneFormat(service);
   const contact = useLoaded(() => unwrap(api.GET("/api/v1/workspace/contacts/{contact_id}", { params: { path: { contact_id: contactId } } })), [contactId]);
   const history = useLoaded(
     () => (withHistory ? unwrap(api.GET("/api/v1/workspace/contacts/{contact_id}/history", { params: { path: { contact_id: contactId } } })) : Promise.resolve([])),
@@ -59,7 +62,7 @@ export function ContactCard({ contactId, title, editable = false, withHistory = 
             {c.phones.map((p) => (
               <div key={p.number}>
                 <dt>Phone{p.label ? ` (${p.label})` : ""}</dt>
-                <dd>{p.number}</dd>
+                <dd className="phone">{phone(p.number)}</dd>
               </div>
             ))}
             {c.emails.map((e) => (

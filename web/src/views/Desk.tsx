@@ -8,7 +8,7 @@ import { ApiProblem, messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
 import { AlertSettingsDialog, useAlertSettings, useOfferAlerts } from "./Alerts";
 import { ContactDirectory } from "./Contacts";
-import { deskShortcut } from "./common";
+import { deskShortcut, usePhoneFormat } from "./common";
 import { InteractionView } from "./Interaction";
 import { MyHistory } from "./MyHistory";
 import { MyStatus } from "./MyStatus";
@@ -199,7 +199,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
                     aria-selected={interaction.id === current?.id}
                     onClick={() => setSelected(interaction.id)}
                   >
-                    {interaction.callback.name || interaction.callback.phone}
+                    <TabName interaction={interaction} />
                     <small>
                       {label(CHANNELS, interaction.channel)} · {label(CALL_STATUS, interaction.state)}
                     </small>
@@ -240,4 +240,9 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       {settingsOpen && <AlertSettingsDialog settings={alerts} onChange={setAlerts} onClose={() => setSettingsOpen(false)} />}
     </div>
   );
+}
+
+function TabName({ interaction: i }: { interaction: Interaction }) {
+  const phone = usePhoneFormat(i.callback.service);
+  return <>{i.callback.name || phone(i.callback.phone)}</>;
 }

@@ -10,7 +10,7 @@ import { Dispositions } from "./Dispositions";
 import { DtmfKeypad, EmailComposer, NoteEditor, RescheduleDialog } from "./InteractionDialogs";
 import { ResponsesView } from "./Responses";
 import { TeamCommunicator } from "./TeamCommunicator";
-import { Modal, deskShortcut, useLoaded, useNow, useServices } from "./common";
+import { Modal, deskShortcut, useLoaded, useNow, usePhoneFormat, useServices } from "./common";
 
 type PostPath =
   | "/api/v1/workspace/interactions/{interaction_id}/call"
@@ -61,7 +61,8 @@ export function InteractionView({
   const web = i.channel === "webcallback";
   const previewing = web && i.state === "preview";
   const doneBlocked = has("mark_done") && i.disposition_required && !i.disposition;
-  const name = i.callback.name || i.callback.phone;
+  const phone = usePhoneFormat(i.callback.service);
+  const name = i.callback.name || phone(i.callback.phone);
   // Read again after every change: Case History shows it, Call Status times the call with it.
   const history = useLoaded(
     () => unwrap(api.GET("/api/v1/workspace/interactions/{interaction_id}/history", { params: { path: { interaction_id: i.id } } })),
@@ -182,7 +183,7 @@ export function InteractionView({
       <div className="panels">
         <CaseInformation interaction={i} />
         <CallbackInformation interaction={i} />
-        {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" />}
+        {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" service={i.callback.service} />}
         {has("disposition") && <Dispositions interaction={i} act={act} />}
         {has("note") && <NoteEditor interaction={i} act={act} />}
         <CaseHistory history={history.data} />
@@ -223,14 +224,16 @@ function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction:
   const emails = contact.data?.emails ?? [];
   const others = Object.entries(i.parties).filter(([, role]) => role === "target" || role === "pending");
   const clock = callClock(i.state, history ?? [], i.updated_at);
+  const phone = usePhoneFormat(i.callback.service);
+  const who = i.callback.name || phone(i.callback.phone);
   return (
     <div className="call-bar">
       <div className="call-status" role="status" aria-label="Call Status">
         <span className="party">
-          <strong>{i.callback.name || i.callback.phone}</strong> <span className="phone">{i.callback.phone}</span>
+          <strong>{who}</strong> <span className="phone">{phone(i.callback.phone)}</span>
           {i.actions.includes("email") && (
             <span className="party-menu">
-              <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${i.callback.name || i.callback.phone}`} onClick={() => setOpen(!open)}>
+              <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${who}`} onClick={() => setOpen(!open)}>
                 ▾
               </button>
               {open && (
@@ -256,7 +259,7 @@ function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction:
         {i.last_result && i.last_result !== "answered" && i.state === "ready_to_call" && <span className="hint">Last call: {label(DIAL_RESULT, i.last_result)}</span>}
         {others.length > 0 && (
           <span className="parties">
-            With: {others.map(([address, role]) => `${addressLabel(address)}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
+            With: {others.map(([address, role]) => `${addressLabel(address, phone)}${role === "pending" ? " (ringing)" : ""}`).join(", ")}
           </span>
         )}
       </div>
@@ -291,10 +294,11 @@ function CallTimes({ callSince, holdSince, skewMs }: { callSince: string; holdSi
 
 function ConsultationPanel({ interaction: i, post }: { interaction: Interaction; post: (path: PostPath) => Promise<boolean> }) {
   const c = i.consultation;
+  const phone = usePhoneFormat(i.callback.service);
   if (!c) return null;
   return (
     <section className="consultation panel" aria-label="Consultation">
-      <h3>Consultation with {addressLabel(c.target)}</h3>
+      <h3>Consultation with {addressLabel(c.target, phone)}</h3>
       <p>
         {c.state === "connected" ? "Connected: the customer is on hold and cannot hear you." : "Calling the target… the customer is on hold."}
       </p>
@@ -320,6 +324,7 @@ function ConsultationPanel({ interaction: i, post }: { interaction: Interaction;
 }
 
 function CaseInformation({ interaction: i }: { interaction: Interaction }) {
+  const phone = usePhoneFormat(i.callback.service);
   return (
     <section className="panel" aria-label="Case Information">
       <h3>Case Information</h3>
@@ -327,7 +332,7 @@ function CaseInformation({ interaction: i }: { interaction: Interaction }) {
         {Object.entries(i.preview).map(([key, value]) => (
           <div key={key}>
             <dt>{fieldLabel(key)}</dt>
-            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), i.callback.time_zone ?? i.service_time_zone) : String(value)}</dd>
+            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), i.callback.time_zone ?? i.service_time_zone) : key === "phone" && value ? phone(String(value)) : String(value)}</dd>
           </div>
         ))}
       </dl>
@@ -338,6 +343,7 @@ function CaseInformation({ interaction: i }: { interaction: Interaction }) {
 function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
   const cb = i.callback;
   const agentPreview = useServices().find((s) => s.name === cb.service)?.preview.enabled ?? false;
+  const phone = usePhoneFormat(cb.service);
   const customerZone = cb.time_zone ?? i.service_time_zone;
   const desired = inBothZones(cb.desired_time, customerZone, browserZone());
   return (
@@ -357,7 +363,7 @@ function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
         </div>
         <div>
           <dt>Phone number</dt>
-          <dd>{cb.phone}</dd>
+          <dd className="phone">{phone(cb.phone)}</dd>
         </div>
         {cb.name && (
           <div>

@@ -1,10 +1,11 @@
 // My History: the interactions I marked done.
 import { api, unwrap } from "../api/client";
 import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
-import { ErrorText, useLoaded } from "./common";
+import { ErrorText, useLoaded, usePhones } from "./common";
 
 export function MyHistory() {
   const history = useLoaded(() => unwrap(api.GET("/api/v1/workspace/interactions/history")), []);
+  const phone = usePhones();
   return (
     <div>
       <button type="button" className="plain" onClick={history.reload}>
@@ -26,7 +27,7 @@ export function MyHistory() {
           {(history.data ?? []).map((i) => (
             <tr key={i.id}>
               <td>{i.ended_at ? new Date(i.ended_at).toLocaleString() : ""}</td>
-              <td>{i.callback.name || i.callback.phone}</td>
+              <td>{i.callback.name || phone(i.callback.phone, i.callback.service)}</td>
               <td>{label(CHANNELS, i.channel)}</td>
               <td>{i.disposition ?? "—"}</td>
               <td>{label(CALL_STATUS, i.state)} · {i.callback.state}</td>

@@ -6,7 +6,7 @@ import { AGENT_STATUS, CALL_STATUS, CALLBACK_TYPE, CHANNELS, label } from "../li
 import { messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
 import { browserZone, formatInZone } from "../lib/time";
-import { ErrorText, Modal } from "./common";
+import { ErrorText, Modal, usePhoneFormat, usePhones } from "./common";
 
 type Queue = Schemas["QueueRead"];
 type Waiting = Schemas["WaitingCallbackRead"];
@@ -24,6 +24,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
   const [round, setRound] = useState(0);
   const [cancelling, setCancelling] = useState<Waiting | null>(null);
   const zone = browserZone();
+  const phone = usePhones();
 
   useEffect(() => {
     let live = true;
@@ -206,7 +207,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
                     </td>
                   );
                 })}
-                <td>{a.interaction ? `${a.interaction.name || a.interaction.phone} · ${label(CALL_STATUS, a.interaction.state)}` : "—"}</td>
+                <td>{a.interaction ? `${a.interaction.name || phone(a.interaction.phone, a.interaction.service)} · ${label(CALL_STATUS, a.interaction.state)}` : "—"}</td>
               </tr>
             ))}
           </tbody>
@@ -230,11 +231,12 @@ function WaitingRow({ callback: cb, zone, onCancel, onPriority }: { callback: Wa
   const [priority, setPriority] = useState(String(cb.priority));
   useEffect(() => setPriority(String(cb.priority)), [cb.priority]);
   const when = cb.state === "scheduled" ? cb.due_at : cb.queued_at;
-  const who = cb.name || cb.phone;
+  const phone = usePhoneFormat(cb.service);
+  const who = cb.name || phone(cb.phone);
   return (
     <tr data-callback={cb.id}>
       <th scope="row">
-        {who} <small>{cb.phone}</small>
+        {who} <small className="phone">{phone(cb.phone)}</small>
       </th>
       <td>{cb.service}</td>
       <td>

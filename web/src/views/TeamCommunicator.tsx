@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { api, unwrap, type Target } from "../api/client";
 import { messageOf } from "../lib/problems";
-import { ErrorText, useDebounced, useLoaded } from "./common";
+import { ErrorText, useDebounced, useLoaded, usePhoneFormat } from "./common";
 
 const KIND_LABEL: Record<string, string> = { agent: "Agent", queue: "Queue", "routing-point": "Routing point", contact: "Contact", favorite: "Favorite", recent: "Recent" };
 
@@ -11,6 +11,7 @@ const KIND_LABEL: Record<string, string> = { agent: "Agent", queue: "Queue", "ro
 export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (target: string) => void; pickLabel?: string; refresh?: unknown }) {
   const [query, setQuery] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const phone = usePhoneFormat();
   const settled = useDebounced(query.trim());
   const found = useLoaded(
     () => (settled ? unwrap(api.GET("/api/v1/workspace/team-communicator", { params: { query: { q: settled } } })) : Promise.resolve([] as Target[])),
@@ -51,8 +52,14 @@ export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (tar
         {rows.map((row) => (
           <li key={`${row.kind}-${row.target}`}>
             <span className="kind">{KIND_LABEL[row.kind] ?? row.kind}</span>
-            <span className="label">{row.label}</span>
-            {row.detail && <small className="detail">{row.detail}</small>}
+            <span className="label">{/^\+\d+$/.test(row.label) ? phone(row.label) : row.label}</span>
+            {row.kind === "contact" ? (
+              <small className="detail">
+                <span className="phone">{phone(row.target)}</span> ({row.detail})
+              </small>
+            ) : (
+              row.detail && <small className="detail">{row.detail}</small>
+            )}
             <span className="row-actions">
               <button type="button" className="plain" aria-pressed={favoriteTargets.has(row.target)} aria-label={`${favoriteTargets.has(row.target) ? "Remove" : "Add"} ${row.label} ${favoriteTargets.has(row.target) ? "from" : "to"} favorites`} onClick={() => toggleFavorite(row.target, row.label)}>
                 {favoriteTargets.has(row.target) ? "★" : "☆"}

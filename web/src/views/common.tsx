@@ -1,6 +1,7 @@
 // Small building blocks shared by the views.
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
+import { deskRegion, formatPhone } from "../lib/phone";
 import { messageOf } from "../lib/problems";
 
 /** A modal dialog (native <dialog>: focus stays inside, Escape closes it). */
@@ -87,6 +88,25 @@ export function useServices(): Schemas["AgentServiceRead"][] {
     };
   }, []);
   return list;
+}
+
+/** Formats phone numbers for people: national format in the region of `service` (the callback's
+ * service), or of every service when none is given and they share one; international otherwise. */
+export function usePhoneFormat(service?: string): (number: string) => string {
+  const phones = usePhones();
+  return useCallback((number: string) => phones(number, service), [phones, service]);
+}
+
+/** The same, for lists whose rows belong to different services. */
+export function usePhones(): (number: string, service?: string) => string {
+  const services = useServices();
+  return useCallback(
+    (number: string, service?: string) => {
+      const region = service === undefined ? deskRegion(services) : (services.find((s) => s.name === service)?.default_region ?? null);
+      return formatPhone(number, region);
+    },
+    [services],
+  );
 }
 
 /** A Ctrl+Alt shortcut for the desk: not while a key repeats, a dialog is open, or the agent
