@@ -76,3 +76,22 @@ def test_after_a_transfer_away_the_customer_talks_with_the_target() -> None:
     call.legs[3] = SipLeg(number=3, role=LegRole.TARGET, address="+442079460000", answered=True)
 
     assert links(call) == {frozenset({2, 3})}
+
+
+def test_the_agent_hears_ringback_while_the_customer_or_a_consulted_target_rings() -> None:
+    call = talking_call()
+    assert call.customer is not None
+    call.customer.answered = False
+    assert mix(call).ringback == []  # dialled, not ringing yet
+
+    call.customer.rang = True
+    assert mix(call).ringback == [1]
+
+    call.customer.answered = True
+    call.customer_held = True
+    consulted = SipLeg(number=3, role=LegRole.CONSULTED, address="place:2001", rang=True)
+    consulted.consultation = Consultation(consultation_id="k1", target="place:2001")
+    call.legs[3] = consulted
+    assert mix(call).ringback == [1]
+    consulted.hanging_up = True
+    assert mix(call).ringback == []

@@ -515,3 +515,33 @@ async def test_an_agent_who_hangs_up_the_phone_releases_the_call(
         ("state", CallState.RELEASED, "agent"),
     ]
     assert call_id not in await sip_switch.active_calls()
+
+
+async def test_the_agent_hears_the_ringback_tone_until_the_customer_answers(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    agent = sip_phones("1101", tone=620)
+    customer = sip_phones("+12125550200", answer=Answer.MANUAL, tone=1000)
+    switch = SipSwitch(
+        settings=lab_settings(sip_registrar, ring_timeout_seconds=10.0, spare_workers=1),
+        clock=clock,
+    )
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        await switch.make_call(call_id="c1", place="place:1101", destination=customer.user)
+        await recorder.wait_for(state_is("c1", CallState.RINGING), TIMEOUT)
+        # North American ringback: 440 and 480 Hz together, the first two seconds on.
+        (ringing,) = await heard_next(1.2, agent)
+        customer.answer()
+        await recorder.wait_for(joined("c1", customer.user), TIMEOUT)
+        (talking_to_customer,) = await heard_next(TALK_SECONDS, agent)
+    finally:
+        await switch.close()
+
+    assert ringing.has_tone(440) and ringing.has_tone(480), ringing.levels([440, 480, 1000])
+    assert ringing.lacks_tone(1000), ringing.levels([440, 480, 1000])
+    levels = talking_to_customer.levels([440, 480, 1000])
+    assert talking_to_customer.has_tone(1000), levels
+    assert talking_to_customer.lacks_tone(440) and talking_to_customer.lacks_tone(480), levels

@@ -44,6 +44,7 @@ class SipLeg:
     ended: bool = False  # the worker reported its end
     hanging_up: bool = False  # the switch ended it: its end is no news
     reached: bool = False  # the network answered its INVITE
+    rang: bool = False  # its phone rings (180 or 183)
     conference: bool = False  # for PASSING: a conference (else a transfer)
     consultation: Consultation | None = None  # for CONSULTED
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -136,7 +137,8 @@ class SipCall:
 
 def mix(call: SipCall) -> Mix:
     """Who hears whom in ``call`` now: everyone talking hears everyone else; a held customer
-    hears hold music; a target being consulted talks with the agent alone."""
+    hears hold music; a target being consulted talks with the agent alone; an agent whose
+    customer or consulted target rings hears the ringback tone."""
     talking = [
         leg
         for leg in call.legs.values()
@@ -153,7 +155,14 @@ def mix(call: SipCall) -> Mix:
     ]
     customer = call.customer
     held = customer is not None and customer.talking and call.customer_held
+    agent = call.agent
+    ringing = any(
+        leg.rang and not leg.answered and leg.live
+        for leg in call.legs.values()
+        if leg.role in (LegRole.CUSTOMER, LegRole.CONSULTED)
+    )
     return Mix(
         links=[(a.number, b.number) for a, b in combinations(talking, 2)],
         music=[customer.number] if held and customer is not None else [],
+        ringback=[agent.number] if ringing and agent is not None and agent.talking else [],
     )

@@ -33,7 +33,7 @@ from ringback.telephony.sip.protocol import (
     Ringing,
     SendDtmf,
 )
-from ringback.telephony.sip.settings import LEGS_PER_CALL, SipSettings
+from ringback.telephony.sip.settings import LEGS_PER_CALL, RingbackTone, SipSettings
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +48,13 @@ _AUDIO_STATES = frozenset(
 )
 _DTMF_METHODS = {pj.PJSUA_DTMF_METHOD_RFC2833: "rfc4733", pj.PJSUA_DTMF_METHOD_SIP_INFO: "sip-info"}
 _LOG_LEVELS = {0: "error", 1: "error", 2: "warning", 3: "info"}
+# Each ringback tone as (frequency, second frequency, milliseconds on, milliseconds off).
+RINGBACK_CADENCES: dict[RingbackTone, list[tuple[int, int, int, int]]] = {
+    RingbackTone.NORTH_AMERICA: [(440, 480, 2000, 4000)],
+    RingbackTone.EUROPE: [(425, 0, 1000, 4000)],
+    RingbackTone.UNITED_KINGDOM: [(400, 450, 400, 200), (400, 450, 400, 2000)],
+    RingbackTone.NONE: [],
+}
 
 Report = Callable[[Message], None]
 
@@ -125,6 +132,8 @@ class Engine:
         self._refusing: list[Any] = []  # calls offered to the switch, refused after the poll
         self._links: set[frozenset[int]] = set()
         self._music_for: set[int] = set()
+        self._ringback: Any = None
+        self._ringback_for: set[int] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -168,6 +177,8 @@ class Engine:
             )
         self._music = pj.AudioMediaPlayer()
         self._music.createPlayer(str(self._hold_music), 0)  # 0: loop
+        self._ringback = pj.ToneGenerator()
+        self._ringback.createToneGenerator(8000, 1)
         return port
 
     def _new_account(self, uri: str, transport_id: int) -> Any:
@@ -210,7 +221,7 @@ class Engine:
             self._endpoint.libHandleEvents(POLL_MILLISECONDS)
         # Every pjsua2 object goes now, while PJSIP is still there: one deleted after
         # libDestroy (a leg kept by a stray reference) aborts the process.
-        self._music = None
+        self._music = self._ringback = None
         self._refuse_incoming()
         self._legs.clear()
         self._ended.clear()
@@ -313,16 +324,36 @@ class Engine:
 
     def _mix(self, command: Mix) -> None:
         links = {frozenset(pair) for pair in command.links}
-        music = set(command.music)
+        music, ringback = set(command.music), set(command.ringback)
         for link in self._links - links:
             self._transmit(link, on=False)
         for number in self._music_for - music:
-            self._play_music(number, on=False)
-        self._links, self._music_for = links, music
+            self._play(self._music, number, on=False)
+        for number in self._ringback_for - ringback:
+            self._play(self._ringback, number, on=False)
+        if ringback and not self._ringback_for:
+            self._start_ringback()
+        self._links, self._music_for, self._ringback_for = links, music, ringback
         for link in links:
             self._transmit(link, on=True)
         for number in music:
-            self._play_music(number, on=True)
+            self._play(self._music, number, on=True)
+        for number in ringback:
+            self._play(self._ringback, number, on=True)
+
+    def _start_ringback(self) -> None:
+        """Start the ringback cadence from its beginning, as a phone starts ringing."""
+        tones = pj.ToneDescVector()
+        for first, second, on, off in RINGBACK_CADENCES[self._settings.ringback_tone]:
+            tone = pj.ToneDesc()
+            tone.freq1, tone.freq2, tone.on_msec, tone.off_msec = first, second, on, off
+            tones.append(tone)
+        try:
+            self._ringback.stop()
+            if len(tones):
+                self._ringback.play(tones, True)
+        except pj.Error as exc:
+            log.warning("no ringback tone", error=exc.info())
 
     def _transmit(self, link: frozenset[int], *, on: bool) -> None:
         first, second = (self._legs.get(number) for number in sorted(link))
@@ -338,17 +369,18 @@ class Engine:
         except pj.Error as exc:
             log.debug("bridge connection unchanged", link=sorted(link), error=exc.info())
 
-    def _play_music(self, number: int, *, on: bool) -> None:
+    def _play(self, source: Any, number: int, *, on: bool) -> None:
+        """Start or stop the hold music or the ringback tone (``source``) into a leg."""
         leg = self._legs.get(number)
-        if leg is None or leg.audio is None or self._music is None:
+        if leg is None or leg.audio is None or source is None:
             return
         try:
             if on:
-                self._music.startTransmit(leg.audio)
+                source.startTransmit(leg.audio)
             else:
-                self._music.stopTransmit(leg.audio)
+                source.stopTransmit(leg.audio)
         except pj.Error as exc:
-            log.debug("hold music unchanged", leg=number, error=exc.info())
+            log.debug("bridge connection unchanged", leg=number, error=exc.info())
 
     def _send_dtmf(self, command: SendDtmf) -> None:
         leg = self._legs.get(command.leg)
@@ -410,7 +442,9 @@ class Engine:
             if leg.number in link:
                 self._transmit(link, on=True)
         if leg.number in self._music_for:
-            self._play_music(leg.number, on=True)
+            self._play(self._music, leg.number, on=True)
+        if leg.number in self._ringback_for:
+            self._play(self._ringback, leg.number, on=True)
 
     def on_incoming(self, account: Any, call_id: int, source: str) -> None:
         # The switch places every call it is in; one offered to it would take one of the

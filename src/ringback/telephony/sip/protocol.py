@@ -60,11 +60,13 @@ class Hold(Message):
 
 @dataclass(frozen=True)
 class Mix(Message):
-    """Who hears whom: each pair of ``links`` both ways; the legs in ``music`` hear hold music."""
+    """Who hears whom: each pair of ``links`` both ways; the legs in ``music`` hear hold music,
+    those in ``ringback`` the ringback tone."""
 
     kind = "mix"
     links: list[tuple[int, int]]
     music: list[int]
+    ringback: list[int]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ As a TOML ``[sip]`` section (docs/sip.md has every setting)::
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -49,6 +50,15 @@ def _check_template(name: str, template: str, placeholder: str) -> None:
     if found - allowed:
         unknown = ", ".join(sorted(f"{{{p}}}" for p in found - allowed))
         raise ValueError(f"{name} has unknown placeholders {unknown}")
+
+
+class RingbackTone(StrEnum):
+    """What the agent hears while the customer's phone rings, by the custom of the country."""
+
+    NORTH_AMERICA = "north_america"  # 440 + 480 Hz, 2 s on, 4 s off
+    EUROPE = "europe"  # 425 Hz, 1 s on, 4 s off
+    UNITED_KINGDOM = "united_kingdom"  # 400 + 450 Hz, twice 0.4 s, then 2 s off
+    NONE = "none"  # silence
 
 
 class NumberRoute(BaseModel):
@@ -111,6 +121,7 @@ class SipSettings(BaseModel):
     # long is taken to be down: network_error, rather than waiting out the ring timeout.
     setup_timeout_seconds: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)
     codecs: list[str] = Field(default_factory=lambda: ["PCMU/8000", "PCMA/8000"], min_length=1)
+    ringback_tone: RingbackTone = RingbackTone.NORTH_AMERICA
     # A WAV file (16-bit PCM, mono) held customers hear; None: the packaged hold music.
     hold_music: Path | None = None
     # PJSIP's own log verbosity (0 nothing .. 6 every packet); its lines go to the log.

@@ -360,7 +360,9 @@ class SipSwitch:
                 leg.reached = True
             case Ringing():
                 leg.reached = True
+                leg.rang = True
                 self._leg_rings(call, leg)
+                self._remix(call)
             case Answered():
                 leg.cancel_timers()
                 leg.answered = True
