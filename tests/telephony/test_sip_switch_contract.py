@@ -545,3 +545,104 @@ async def test_the_agent_hears_the_ringback_tone_until_the_customer_answers(
     levels = talking_to_customer.levels([440, 480, 1000])
     assert talking_to_customer.has_tone(1000), levels
     assert talking_to_customer.lacks_tone(440) and talking_to_customer.lacks_tone(480), levels
+
+
+class InfoPhone:
+    """A bare SIP phone on UDP for what baresip cannot do: it answers the switch's call and
+    sends DTMF as SIP INFO (application/dtmf-relay). Reached without the proxy, by a route."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(TIMEOUT)
+        self.port = int(self.sock.getsockname()[1])
+        self.invite: dict[str, str] = {}
+        self.peer = ("127.0.0.1", 0)  # where the switch's INVITE came from
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _receive(self) -> tuple[str, dict[str, str], tuple[str, int]]:
+        data, source = self.sock.recvfrom(65536)
+        head = data.decode().split("\r\n\r\n", 1)[0].split("\r\n")
+        headers: dict[str, str] = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers.setdefault(name.strip().lower(), value.strip())
+        return head[0], headers, source
+
+    def answer(self) -> None:
+        """Answer the next INVITE with PCMU (no RTP is ever sent), and take its ACK."""
+        start, headers, source = self._receive()
+        assert start.startswith("INVITE "), start
+        self.invite = headers
+        self.peer = source
+        sdp = (
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=audio {self.port + 2} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
+        )
+        self.sock.sendto(
+            (
+                "SIP/2.0 200 OK\r\n"
+                f"Via: {headers['via']}\r\n"
+                f"From: {headers['from']}\r\n"
+                f"To: {headers['to']};tag=infophone\r\n"
+                f"Call-ID: {headers['call-id']}\r\n"
+                f"CSeq: {headers['cseq']}\r\n"
+                f"Contact: <sip:infophone@127.0.0.1:{self.port}>\r\n"
+                "Content-Type: application/sdp\r\n"
+                f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+            ).encode(),
+            source,
+        )
+        start, _, _ = self._receive()
+        assert start.startswith("ACK "), start
+
+    def send_digit(self, digit: str, sequence: int) -> str:
+        """One INFO with the digit; the status line of the switch's answer."""
+        contact = self.invite["contact"].strip("<>").split(">")[0]
+        body = f"Signal={digit}\r\nDuration=160\r\n"
+        self.sock.sendto(
+            (
+                f"INFO {contact} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bKinfo{sequence};rport\r\n"
+                "Max-Forwards: 70\r\n"
+                f"From: {self.invite['to']};tag=infophone\r\n"
+                f"To: {self.invite['from']}\r\n"
+                f"Call-ID: {self.invite['call-id']}\r\n"
+                f"CSeq: {sequence} INFO\r\n"
+                f"Contact: <sip:infophone@127.0.0.1:{self.port}>\r\n"
+                "Content-Type: application/dtmf-relay\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n{body}"
+            ).encode(),
+            self.peer,
+        )
+        while True:
+            start, headers, _ = self._receive()
+            if start.startswith("SIP/2.0") and headers.get("cseq", "").endswith("INFO"):
+                return start
+
+
+async def test_dtmf_the_customer_sends_by_sip_info_is_reported(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    phone = InfoPhone()
+    route = NumberRoute(pattern="+12125550300", uri=f"sip:{{number}}@127.0.0.1:{phone.port}")
+    switch = SipSwitch(
+        settings=lab_settings(sip_registrar, routes=[route], spare_workers=1), clock=clock
+    )
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        await switch.make_call(call_id="c1", place="place:1101", destination="+12125550300")
+        await asyncio.to_thread(phone.answer)
+        await recorder.wait_for(joined("c1", "+12125550300"), TIMEOUT)
+        statuses = [await asyncio.to_thread(phone.send_digit, d, n) for n, d in enumerate("3*", 1)]
+        await recorder.wait_until(lambda: dtmf(recorder, "c1") == ["3", "*"], TIMEOUT)
+    finally:
+        await switch.close()
+        phone.close()
+
+    assert all(status.startswith("SIP/2.0 200") for status in statuses), statuses
