@@ -81,8 +81,20 @@ def test_each_worker_has_its_ports() -> None:
         ({"places": {"2001": "reception@10.0.0.9"}}, "is not a SIP URI"),
         ({"routes": [{"pattern": "+44 *", "uri": "sip:{number}@10.0.0.3"}]}, "pattern"),
         ({"local_address": "localhost"}, "IPv4"),
+        ({"auth_username": "acme"}, "go together"),
     ],
 )
 def test_settings_that_cannot_work_are_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("[", r"\[").replace("{", r"\{")):
         SipSettings.model_validate(changes)
+
+
+def test_the_password_is_shown_to_media_workers_alone() -> None:
+    settings = SipSettings.model_validate(
+        {"auth_username": "acme", "auth_password": "s3cret-trunk"}
+    )
+
+    assert "s3cret-trunk" not in repr(settings)
+    assert "s3cret-trunk" not in settings.model_dump_json()
+    assert settings.for_worker()["auth_password"] == "s3cret-trunk"
+    assert SipSettings.model_validate(settings.for_worker()) == settings

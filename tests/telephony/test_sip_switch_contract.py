@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import re
 import socket
 import threading
 import time
@@ -558,6 +560,7 @@ class InfoPhone:
         self.port = int(self.sock.getsockname()[1])
         self.invite: dict[str, str] = {}
         self.peer = ("127.0.0.1", 0)  # where the switch's INVITE came from
+        self.invite_line = ""
 
     def close(self) -> None:
         self.sock.close()
@@ -571,10 +574,34 @@ class InfoPhone:
             headers.setdefault(name.strip().lower(), value.strip())
         return head[0], headers, source
 
+    def challenge(self, realm: str) -> None:
+        """Refuse the next INVITE with a digest challenge (401), as a trunk that wants to know
+        who calls, and take the ACK of the refusal."""
+        start, headers, source = self._receive()
+        assert start.startswith("INVITE "), start
+        self.sock.sendto(
+            (
+                "SIP/2.0 401 Unauthorized\r\n"
+                f"Via: {headers['via']}\r\n"
+                f"From: {headers['from']}\r\n"
+                f"To: {headers['to']};tag=infophone\r\n"
+                f"Call-ID: {headers['call-id']}\r\n"
+                f"CSeq: {headers['cseq']}\r\n"
+                f'WWW-Authenticate: Digest realm="{realm}", nonce="{self.NONCE}", algorithm=MD5\r\n'
+                "Content-Length: 0\r\n\r\n"
+            ).encode(),
+            source,
+        )
+        start, _, _ = self._receive()
+        assert start.startswith("ACK "), start
+
+    NONCE = "5f2b1c9e"
+
     def answer(self) -> None:
         """Answer the next INVITE with PCMU (no RTP is ever sent), and take its ACK."""
         start, headers, source = self._receive()
         assert start.startswith("INVITE "), start
+        self.invite_line = start
         self.invite = headers
         self.peer = source
         sdp = (
@@ -646,3 +673,42 @@ async def test_dtmf_the_customer_sends_by_sip_info_is_reported(
         phone.close()
 
     assert all(status.startswith("SIP/2.0 200") for status in statuses), statuses
+
+
+def digest_fields(header: str) -> dict[str, str]:
+    return dict(re.findall(r'(\w+)="?([^",]+)"?', header.removeprefix("Digest ")))
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # SIP digest authentication is MD5
+
+
+async def test_the_switch_answers_a_trunks_digest_challenge(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    trunk = InfoPhone()
+    route = NumberRoute(pattern="+12125550300", uri=f"sip:{{number}}@127.0.0.1:{trunk.port}")
+    settings = lab_settings(sip_registrar, routes=[route], spare_workers=1)
+    settings = SipSettings.model_validate(
+        {**settings.for_worker(), "auth_username": "acme", "auth_password": "s3cret-trunk"}
+    )
+    switch = SipSwitch(settings=settings, clock=clock)
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        await switch.make_call(call_id="c1", place="place:1101", destination="+12125550300")
+        await asyncio.to_thread(trunk.challenge, "trunk.example")
+        await asyncio.to_thread(trunk.answer)
+        await recorder.wait_for(joined("c1", "+12125550300"), TIMEOUT)
+    finally:
+        await switch.close()
+        trunk.close()
+
+    fields = digest_fields(trunk.invite["authorization"])
+    uri = trunk.invite_line.split()[1]
+    secret = md5("acme:trunk.example:s3cret-trunk")
+    expected = md5(f"{secret}:{InfoPhone.NONCE}:{md5('INVITE:' + uri)}")
+    assert (fields["username"], fields["realm"], fields["uri"]) == ("acme", "trunk.example", uri)
+    assert fields["response"] == expected

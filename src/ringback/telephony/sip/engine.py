@@ -200,6 +200,16 @@ class Engine:
         nat.viaRewriteUse = 0
         nat.sdpNatRewriteUse = 0
         nat.sipOutboundUse = 0
+        if settings.auth_username is not None and settings.auth_password is not None:
+            config.sipConfig.authCreds.append(
+                pj.AuthCredInfo(
+                    "digest",
+                    settings.auth_realm,
+                    settings.auth_username,
+                    0,  # a plain password
+                    settings.auth_password.get_secret_value(),
+                )
+            )
         account = _Account(self)
         account.create(config)
         return account

@@ -200,7 +200,7 @@ class WorkerPool:
         level = logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower()
         worker.send(
             Start(
-                settings=self._settings.model_dump(mode="json"),
+                settings=self._settings.for_worker(),
                 slot=slot,
                 hold_music=str(self._hold_music),
                 log_level=level,

@@ -24,9 +24,9 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Address
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 # Codecs pjsua2 is allowed to offer, by the names PJSIP gives them, most preferred first.
 KNOWN_CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000", "GSM/8000")
@@ -111,6 +111,11 @@ class SipSettings(BaseModel):
     # Numbers dialled another way than number_uri (another trunk), first matching rule first.
     routes: list[NumberRoute] = Field(default_factory=list)
 
+    # Digest credentials, answered to a 401 or 407 of the trunk or the registrar (of the
+    # realm given, or of any realm with "*"); without them, challenges end the call.
+    auth_username: str | None = Field(default=None, min_length=1)
+    auth_password: SecretStr | None = None
+    auth_realm: str = Field(default="*", min_length=1)
     # The number customers see (From of the customers' legs); None: the driver's own address.
     caller_id: str | None = None
     # A customer who has not answered after this long is given up on (no_answer); the same for
@@ -174,9 +179,19 @@ class SipSettings(BaseModel):
                 f"rtp_port_count {self.rtp_port_count} is too small for max_calls "
                 f"{self.max_calls}: each call needs {RTP_PORTS_PER_CALL} RTP ports"
             )
+        if (self.auth_username is None) != (self.auth_password is None):
+            raise ValueError("auth_username and auth_password go together")
         if self.sip_port and self.sip_port + self.max_calls > 65536:
             raise ValueError(f"SIP ports {self.sip_port}+{self.max_calls} go past 65535")
         return self
+
+    def for_worker(self) -> dict[str, Any]:
+        """These settings as JSON for a media worker, the password readable (it answers
+        challenges with it); never to be logged."""
+        data = self.model_dump(mode="json")
+        if self.auth_password is not None:
+            data["auth_password"] = self.auth_password.get_secret_value()
+        return data
 
     def worker_sip_port(self, slot: int) -> int:
         """The SIP port of the media worker in ``slot`` (0: any free port)."""
