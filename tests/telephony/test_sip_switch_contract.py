@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import re
 import socket
 import threading
@@ -712,3 +713,38 @@ async def test_the_switch_answers_a_trunks_digest_challenge(
     expected = md5(f"{secret}:{InfoPhone.NONCE}:{md5('INVITE:' + uri)}")
     assert (fields["username"], fields["realm"], fields["uri"]) == ("acme", "trunk.example", uri)
     assert fields["response"] == expected
+
+
+def media_workers_of_this_process() -> set[int]:
+    """The pids of this process's children that are media workers."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if parent == os.getpid() and b"ringback.telephony.sip.worker" in command:
+            found.add(int(entry.name))
+    return found
+
+
+async def test_close_leaves_no_media_worker_behind(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    before = media_workers_of_this_process()
+    switch = SipSwitch(settings=lab_settings(sip_registrar, spare_workers=2), clock=clock)
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    await talking(switch, recorder, "place:1101", customer.user)
+    assert len(media_workers_of_this_process() - before) >= 2
+
+    await switch.close()
+
+    assert media_workers_of_this_process() - before == set()
+    await phone_event(customer, "CALL_CLOSED")
