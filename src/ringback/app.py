@@ -206,8 +206,13 @@ async def _start_node(
     return Runtime(settings, db, clock, metrics, timers, relay, routing, hub, bridge, mail)
 
 
+# A call the switch does not hold, unchanged this long, is over (see SwitchBridge.settle_orphans).
+ORPHAN_CALL_AFTER = timedelta(seconds=30)
+
+
 async def _housekeeping(runtime: Runtime) -> None:
-    """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events."""
+    """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events;
+    settle calls the switch does not hold."""
     streak = FailureStreak(log, "housekeeping pass")
     while True:
         now = runtime.clock.now()
@@ -221,6 +226,7 @@ async def _housekeeping(runtime: Runtime) -> None:
                 await outbox.prune(session, published_before=now - timedelta(days=7))
                 await interaction_repository.prune_events(session, before=now - timedelta(days=2))
             runtime.metrics.set_callback_counts(counts)
+            await runtime.bridge.settle_orphans(unchanged_for=ORPHAN_CALL_AFTER)
         except Exception as exc:
             streak.failed(exc)
         else:

@@ -46,7 +46,7 @@ def ringback_process(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
             while True:
                 assert process.poll() is None, f"ringback {command[0]} exited"
                 try:
@@ -69,6 +69,7 @@ def ringback_node(
     database_url: str,
     *,
     switch: str | None = None,
+    port: int | None = None,
     log_level: str = "warning",
     log: Path | None = None,
 ) -> Iterator[Running]:
@@ -76,7 +77,7 @@ def ringback_node(
     command = ["serve", "--db", database_url, "--log-level", log_level]
     if switch is not None:
         command += ["--switch", switch]
-    with ringback_process(command, port=free_port(), log=log) as running:
+    with ringback_process(command, port=port or free_port(), log=log) as running:
         yield running
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from tests.e2e.conftest import serving_app
 from tests.telephony.contract import ContractEnvironment
 
 from ringback.clock import ManualClock
+from ringback.telephony.service import create_switch_app
 from ringback.telephony.sim import (
     CustomerResponse,
     NumberBehaviour,
@@ -93,3 +95,11 @@ def sim_environment(simulated_switch: SimulatedSwitch) -> ContractEnvironment:
         timeout=2.0,
         settle_seconds=0.1,
     )
+
+
+@pytest.fixture
+def switch_service(clock: ManualClock) -> Iterator[str]:
+    """A switch service on a free port, with the simulated switch on the fast script."""
+    app = create_switch_app(SimulatedSwitch(script=FAST_SCRIPT, clock=clock), clock=clock)
+    with serving_app(app) as url:
+        yield url

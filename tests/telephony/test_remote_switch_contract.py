@@ -4,7 +4,7 @@ RemoteSwitch, passes the same contract as in-process; and the protocol keeps its
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -43,14 +43,6 @@ from ringback.telephony.switch import (
     SwitchEvent,
     SwitchReset,
 )
-
-
-@pytest.fixture
-def switch_service(clock: ManualClock) -> Iterator[str]:
-    """A switch service on a free port, with the simulated switch on the fast script."""
-    app = create_switch_app(SimulatedSwitch(script=FAST_SCRIPT, clock=clock), clock=clock)
-    with serving_app(app) as url:
-        yield url
 
 
 class Follower:

@@ -41,7 +41,7 @@ async def apply(session: AsyncSession, event: SwitchEvent, *, now: datetime) -> 
         interaction = await repository.by_call(session, event.call_id)
     if interaction is None:
         log.debug(
-            "switch event for an unknown call", call_id=event.call_id, event=type(event).__name__
+            "switch event for an unknown call", call_id=event.call_id, kind=type(event).__name__
         )
         return
     handling = await with_context(session, interaction)
