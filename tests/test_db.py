@@ -97,3 +97,13 @@ def test_ids_are_time_ordered_uuid7() -> None:
     assert all(i.version == 7 for i in ids)
     assert [i.bytes[:6] for i in ids] == sorted(i.bytes[:6] for i in ids)
     assert len(set(ids)) == 50
+
+
+def test_a_schema_fits_this_version_when_current_or_newer() -> None:
+    head = migrations.head_revision()
+    assert migrations.schema_fit(head) is migrations.SchemaFit.CURRENT
+    assert migrations.schema_fit(None) is migrations.SchemaFit.OUTDATED
+    assert migrations.schema_fit("0005") is migrations.SchemaFit.OUTDATED
+    # A revision this version does not know was made by a later release: served on, so that
+    # nodes can be upgraded one at a time after `ringback db upgrade`.
+    assert migrations.schema_fit("0042_from_a_later_release") is migrations.SchemaFit.NEWER

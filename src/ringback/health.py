@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ringback.db import Database
-from ringback.migrations import current_revision, head_revision
+from ringback.migrations import SchemaFit, current_revision, head_revision, schema_fit
 from ringback.runtime import RuntimeDep
 from ringback.telephony.remote import RemoteSwitch
 
@@ -40,10 +40,11 @@ async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     if (error := check.exception()) is not None:
         return JSONResponse({"status": "unavailable", "database": type(error).__name__}, 503)
     found, expected = check.result(), head_revision()
-    if found != expected:
+    if schema_fit(found) is SchemaFit.OUTDATED:
         return JSONResponse(
             {"status": "schema-outdated", "schema": found, "expected": expected}, status_code=503
         )
+    # A schema a newer release migrated is served too: nodes are upgraded one at a time.
     body = {"status": "ready", "schema": found}
     switch = runtime.bridge.switch
     if isinstance(switch, RemoteSwitch):

@@ -155,7 +155,7 @@ def _require_current_schema(db: str) -> None:
         raise fail(f"cannot open the database {db}: {exc}") from None
     finally:
         engine.dispose()
-    if found != migrations.head_revision():
+    if migrations.schema_fit(found) is migrations.SchemaFit.OUTDATED:
         raise fail(
             f"the database schema is {found or 'empty'}; run `ringback db upgrade --db {db}` first"
         )
