@@ -210,3 +210,12 @@ def test_agents(database_url: str) -> None:
         "maria\tMaria G\tplace 2001\tagent\tcards,french\t"
         "voice=logged_out, webcallback=logged_out\tactive"
     ]
+
+
+def test_the_sip_switch_needs_its_section(tmp_path: Path) -> None:
+    code, _, err = ringback("switch", "--driver", "sip")
+    assert code == 1 and "[sip] section" in err
+    bad = tmp_path / "ringback.toml"
+    bad.write_text(TEST_CONFIG + "\n[sip]\nsip_port = 70000\n", encoding="utf-8")
+    code, _, err = ringback("switch", "--driver", "sip", "--config", str(bad))
+    assert code == 1 and "sip.sip_port" in err

@@ -92,10 +92,14 @@ def ringback_serve(
 
 @contextmanager
 def ringback_switch(
-    *, config: Path | None = None, port: int | None = None, log: Path | None = None
+    *,
+    config: Path | None = None,
+    driver: str = "sim",
+    port: int | None = None,
+    log: Path | None = None,
 ) -> Iterator[Running]:
-    """``ringback switch --driver sim``, with the simulated_switch section of ``config``."""
-    command = ["switch", "--driver", "sim", "--log-level", "warning"]
+    """``ringback switch --driver <driver>``, with its section of ``config``."""
+    command = ["switch", "--driver", driver, "--log-level", "warning"]
     if config is not None:
         command += ["--config", str(config)]
     with ringback_process(command, port=port or free_port(), log=log) as running:

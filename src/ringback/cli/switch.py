@@ -38,7 +38,8 @@ def switch(
         typer.Option(
             "--config",
             envvar="RINGBACK_CONFIG_FILE",
-            help="The configuration file; the switch reads its simulated_switch section.",
+            help="The configuration file: the sim driver reads its [simulated_switch] section, "
+            "the sip driver its [sip] section.",
         ),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
@@ -57,8 +58,12 @@ def switch(
     if driver is Driver.SIM:
         script = loaded.simulated_switch if loaded is not None else None
         driven = SimulatedSwitch(script=script or SimulatorScript.demo(), clock=clock)
+    elif loaded is None or loaded.sip is None:
+        raise fail("the sip driver needs --config with a [sip] section (docs/sip.md)")
     else:
-        raise fail("the sip driver is not available yet: use --driver sim")
+        from ringback.telephony.sip.switch import SipSwitch  # PJSIP: only for this driver
+
+        driven = SipSwitch(settings=loaded.sip, clock=clock)
     uvicorn.run(
         create_switch_app(driven, clock=clock),
         host=host,

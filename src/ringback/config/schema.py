@@ -23,6 +23,7 @@ from ringback.responses.rendering import template_problems
 from ringback.scheduling.hours import WEEKDAYS, OfficeHours, OpenPeriod, check_periods
 from ringback.scheduling.zones import check_zone
 from ringback.telephony.sim.script import SimulatorScript
+from ringback.telephony.sip.settings import SipSettings
 
 Name = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", strip_whitespace=True)
@@ -273,6 +274,11 @@ class RingbackConfig(Strict):
         default=None, description="How simulated customers and targets behave (the default switch)."
     )
     responses: list[ResponseConfig] = Field(default_factory=list)
+    sip: SipSettings | None = Field(
+        default=None,
+        description="The SIP driver of `ringback switch --driver sip` (docs/sip.md); read by the "
+        "switch service from the file, not stored by `config apply`.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Self:

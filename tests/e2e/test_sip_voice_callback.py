@@ -1,0 +1,119 @@
+"""A voice callback on real SIP, end to end: asked for through the Callback API, handled through
+the Workspace API by a node whose switch is ``ringback switch --driver sip``, between an agent's
+SIP phone and the customer's, both registered with Kamailio, with sound checked both ways."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.e2e.conftest import RunningServer, prepare
+from tests.e2e.process import ringback_node, ringback_switch
+from tests.e2e.test_workspace_voice import callback_state, request_callback
+from tests.e2e.workspace import AgentDesk
+from tests.sip.network import reserve_udp_ports
+from tests.sip.phone import Answer
+from tests.support import TEST_CONFIG
+
+pytestmark = [pytest.mark.e2e, pytest.mark.sip]
+
+AGENT_TONE, CUSTOMER_TONE = 1000, 880  # above the hold music, which stays below 600 Hz
+CUSTOMER = "+442079460801"
+
+
+def sip_config(path: Path, proxy: str, rtp_first: int, rtp_count: int) -> Path:
+    path.write_text(
+        TEST_CONFIG
+        + f"""
+[sip]
+local_address = "127.0.0.1"
+sip_port = 0
+rtp_port_start = {rtp_first}
+rtp_port_count = {rtp_count}
+max_calls = 4
+spare_workers = 1
+trunk = "{proxy}"
+registrar = "{proxy}"
+ring_timeout_seconds = 5
+agent_ring_timeout_seconds = 5
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+    return found
+
+
+def test_a_voice_callback_on_sip_phones_with_sound(
+    database_url: str, sip_registrar: Any, sip_phones: Any, tmp_path: Path
+) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("the telephony is what this test is about; SQLite carries it (one node)")
+    keys = prepare(database_url)
+    agent_phone = sip_phones("1001", tone=AGENT_TONE)
+    customer_phone = sip_phones(CUSTOMER, tone=CUSTOMER_TONE, answer=Answer.AUTO)
+    rtp = reserve_udp_ports(32)
+    proxy = f"127.0.0.1:{sip_registrar.port}"
+    config = sip_config(tmp_path / "ringback.toml", proxy, rtp.first, rtp.last - rtp.first + 1)
+    try:
+        with (
+            ringback_switch(config=config, driver="sip", log=tmp_path / "switch.log") as switch,
+            ringback_node(database_url, switch=switch.url, log=tmp_path / "node.log") as node,
+        ):
+            server = RunningServer(node.url, keys, database_url)
+            callback = request_callback(server, "+44 20 7946 0801")
+            ada = AgentDesk(server, "ada")
+            try:
+                ada.status("voice", "ready")
+                offered = ada.wait_offer()
+                ada.act(offered["id"], "accept")
+                # The agent's phone rings first and answers; then the customer's.
+                agent_phone.wait_event("CALL_ESTABLISHED", timeout=15)
+                customer_phone.wait_event("CALL_ESTABLISHED", timeout=15)
+                ada.wait_state(offered["id"], "connected", timeout=15)
+
+                time.sleep(1.0)
+                assert agent_phone.listen(1.5).has_tone(CUSTOMER_TONE)
+                assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
+
+                assert ada.act(offered["id"], "hold").status_code == 200
+                ada.wait_state(offered["id"], "on_hold")
+                time.sleep(0.5)
+                held = customer_phone.listen(1.5)
+                assert held.lacks_tone(AGENT_TONE)  # the agent is not heard on hold
+                assert ada.act(offered["id"], "resume").status_code == 200
+                ada.wait_state(offered["id"], "connected")
+                time.sleep(0.5)
+                assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
+
+                # A digit the customer presses lands in the case history.
+                customer_phone.send_dtmf("7")
+                eventually(
+                    lambda: any(
+                        h["kind"] == "dtmf" and "7" in h["detail"].get("digits", "")
+                        for h in ada.history(offered["id"])
+                    ),
+                    "the customer's digit did not reach the case history",
+                )
+
+                assert ada.act(offered["id"], "end-call").status_code == 200
+                ada.wait_state(offered["id"], "ready_to_call")
+                customer_phone.wait_event("CALL_CLOSED", timeout=10)
+                ada.http.put(
+                    f"/interactions/{offered['id']}/disposition", json={"code": "resolved"}
+                )
+                assert ada.act(offered["id"], "done").status_code == 200
+                assert callback_state(server, callback["id"])["state"] == "completed"
+            finally:
+                ada.close()
+    finally:
+        rtp.release()
