@@ -78,20 +78,20 @@ def test_after_a_transfer_away_the_customer_talks_with_the_target() -> None:
     assert links(call) == {frozenset({2, 3})}
 
 
-def test_the_agent_hears_ringback_while_the_customer_or_a_consulted_target_rings() -> None:
+def test_the_agent_hears_the_customer_or_a_consulted_target_ring() -> None:
     call = talking_call()
     assert call.customer is not None
     call.customer.answered = False
-    assert mix(call).ringback == []  # dialled, not ringing yet
+    assert mix(call).ringing == []  # dialled, not ringing yet
 
     call.customer.rang = True
-    assert mix(call).ringback == [1]
+    assert mix(call).ringing == [(1, 2)]
 
     call.customer.answered = True
     call.customer_held = True
     consulted = SipLeg(number=3, role=LegRole.CONSULTED, address="place:2001", rang=True)
     consulted.consultation = Consultation(consultation_id="k1", target="place:2001")
     call.legs[3] = consulted
-    assert mix(call).ringback == [1]
+    assert mix(call).ringing == [(1, 3)]
     consulted.hanging_up = True
-    assert mix(call).ringback == []
+    assert mix(call).ringing == []

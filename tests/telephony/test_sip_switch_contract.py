@@ -14,12 +14,15 @@ import hashlib
 import os
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from ipaddress import IPv4Address
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from tests.sip.control import ControlError, PhoneEvent
 from tests.sip.fixtures import PhoneFactory
@@ -550,81 +553,100 @@ async def test_the_agent_hears_the_ringback_tone_until_the_customer_answers(
     assert talking_to_customer.lacks_tone(440) and talking_to_customer.lacks_tone(480), levels
 
 
-class InfoPhone:
-    """A bare SIP phone on UDP for what baresip cannot do: it answers the switch's call and
-    sends DTMF as SIP INFO (application/dtmf-relay). Reached without the proxy, by a route."""
+class BarePhone:
+    """A bare SIP phone on UDP for what baresip cannot do: early media, SIP INFO, a digest
+    challenge. Reached without the proxy, by a route; it sends RTP only when told to."""
+
+    NONCE = "5f2b1c9e"
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(TIMEOUT)
         self.port = int(self.sock.getsockname()[1])
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind(("127.0.0.1", 0))
         self.invite: dict[str, str] = {}
-        self.peer = ("127.0.0.1", 0)  # where the switch's INVITE came from
         self.invite_line = ""
+        self.invite_body = ""
+        self.peer = ("127.0.0.1", 0)  # where the switch's INVITE came from
 
     def close(self) -> None:
         self.sock.close()
+        self.rtp.close()
 
-    def _receive(self) -> tuple[str, dict[str, str], tuple[str, int]]:
-        data, source = self.sock.recvfrom(65536)
-        head = data.decode().split("\r\n\r\n", 1)[0].split("\r\n")
+    def _receive(self) -> tuple[str, dict[str, str], str]:
+        data, self.source = self.sock.recvfrom(65536)
+        head, _, body = data.decode().partition("\r\n\r\n")
+        lines = head.split("\r\n")
         headers: dict[str, str] = {}
-        for line in head[1:]:
+        for line in lines[1:]:
             name, _, value = line.partition(":")
             headers.setdefault(name.strip().lower(), value.strip())
-        return head[0], headers, source
+        return lines[0], headers, body
+
+    def take_invite(self) -> None:
+        self.invite_line, self.invite, self.invite_body = self._receive()
+        assert self.invite_line.startswith("INVITE "), self.invite_line
+        self.peer = self.source
+
+    def take_ack(self) -> None:
+        start, _, _ = self._receive()
+        assert start.startswith("ACK "), start
+
+    def respond(self, status: str, *, sdp: bool = False, extra: str = "") -> None:
+        """Answer the INVITE taken with ``status``; with PCMU on this phone's RTP port."""
+        body = (
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=audio {self.rtp.getsockname()[1]} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            "a=sendrecv\r\n"
+            if sdp
+            else ""
+        )
+        self.sock.sendto(
+            (
+                f"SIP/2.0 {status}\r\n"
+                f"Via: {self.invite['via']}\r\n"
+                f"From: {self.invite['from']}\r\n"
+                f"To: {self.invite['to']};tag=barephone\r\n"
+                f"Call-ID: {self.invite['call-id']}\r\n"
+                f"CSeq: {self.invite['cseq']}\r\n"
+                f"Contact: <sip:barephone@127.0.0.1:{self.port}>\r\n"
+                f"{extra}"
+                + ("Content-Type: application/sdp\r\n" if sdp else "")
+                + f"Content-Length: {len(body)}\r\n\r\n{body}"
+            ).encode(),
+            self.peer,
+        )
+
+    def answer(self) -> None:
+        """Answer the next INVITE (no RTP is sent unless asked) and take its ACK."""
+        self.take_invite()
+        self.respond("200 OK", sdp=True)
+        self.take_ack()
 
     def challenge(self, realm: str) -> None:
         """Refuse the next INVITE with a digest challenge (401), as a trunk that wants to know
         who calls, and take the ACK of the refusal."""
-        start, headers, source = self._receive()
-        assert start.startswith("INVITE "), start
-        self.sock.sendto(
-            (
-                "SIP/2.0 401 Unauthorized\r\n"
-                f"Via: {headers['via']}\r\n"
-                f"From: {headers['from']}\r\n"
-                f"To: {headers['to']};tag=infophone\r\n"
-                f"Call-ID: {headers['call-id']}\r\n"
-                f"CSeq: {headers['cseq']}\r\n"
-                f'WWW-Authenticate: Digest realm="{realm}", nonce="{self.NONCE}", algorithm=MD5\r\n'
-                "Content-Length: 0\r\n\r\n"
-            ).encode(),
-            source,
-        )
-        start, _, _ = self._receive()
-        assert start.startswith("ACK "), start
+        self.take_invite()
+        challenge = f'Digest realm="{realm}", nonce="{self.NONCE}", algorithm=MD5'
+        self.respond("401 Unauthorized", extra=f"WWW-Authenticate: {challenge}\r\n")
+        self.take_ack()
 
-    NONCE = "5f2b1c9e"
-
-    def answer(self) -> None:
-        """Answer the next INVITE with PCMU (no RTP is ever sent), and take its ACK."""
-        start, headers, source = self._receive()
-        assert start.startswith("INVITE "), start
-        self.invite_line = start
-        self.invite = headers
-        self.peer = source
-        sdp = (
-            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            f"m=audio {self.port + 2} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
+    def send_tone(self, frequency: float, seconds: float) -> None:
+        """RTP (PCMU) of a tone to where the switch's SDP offer said, paced in real time."""
+        media = re.search(r"m=audio (\d+)", self.invite_body)
+        address = re.search(r"c=IN IP4 ([\d.]+)", self.invite_body)
+        assert media is not None and address is not None, self.invite_body
+        target = (address[1], int(media[1]))
+        samples = np.round(
+            0.3 * 32767 * np.sin(2 * np.pi * frequency * np.arange(round(seconds * 8000)) / 8000)
         )
-        self.sock.sendto(
-            (
-                "SIP/2.0 200 OK\r\n"
-                f"Via: {headers['via']}\r\n"
-                f"From: {headers['from']}\r\n"
-                f"To: {headers['to']};tag=infophone\r\n"
-                f"Call-ID: {headers['call-id']}\r\n"
-                f"CSeq: {headers['cseq']}\r\n"
-                f"Contact: <sip:infophone@127.0.0.1:{self.port}>\r\n"
-                "Content-Type: application/sdp\r\n"
-                f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
-            ).encode(),
-            source,
-        )
-        start, _, _ = self._receive()
-        assert start.startswith("ACK "), start
+        start = time.monotonic()
+        for index in range(len(samples) // 160):
+            header = struct.pack("!BBHII", 0x80, 0, index, index * 160, 0x5EED)
+            self.rtp.sendto(header + ulaw(samples[index * 160 : (index + 1) * 160]), target)
+            time.sleep(max(0.0, start + (index + 1) * 0.02 - time.monotonic()))
 
     def send_digit(self, digit: str, sequence: int) -> str:
         """One INFO with the digit; the status line of the switch's answer."""
@@ -635,11 +657,11 @@ class InfoPhone:
                 f"INFO {contact} SIP/2.0\r\n"
                 f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bKinfo{sequence};rport\r\n"
                 "Max-Forwards: 70\r\n"
-                f"From: {self.invite['to']};tag=infophone\r\n"
+                f"From: {self.invite['to']};tag=barephone\r\n"
                 f"To: {self.invite['from']}\r\n"
                 f"Call-ID: {self.invite['call-id']}\r\n"
                 f"CSeq: {sequence} INFO\r\n"
-                f"Contact: <sip:infophone@127.0.0.1:{self.port}>\r\n"
+                f"Contact: <sip:barephone@127.0.0.1:{self.port}>\r\n"
                 "Content-Type: application/dtmf-relay\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n{body}"
             ).encode(),
@@ -651,11 +673,20 @@ class InfoPhone:
                 return start
 
 
+def ulaw(samples: npt.NDArray[np.float64]) -> bytes:
+    """G.711 mu-law of 16-bit samples."""
+    magnitude = np.minimum(np.abs(samples).astype(np.int64), 32635) + 0x84
+    exponent = np.floor(np.log2(magnitude)).astype(np.int64) - 7
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    sign = (samples < 0).astype(np.int64) << 7
+    return bytes((~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8))
+
+
 async def test_dtmf_the_customer_sends_by_sip_info_is_reported(
     sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
 ) -> None:
     sip_phones("1101")
-    phone = InfoPhone()
+    phone = BarePhone()
     route = NumberRoute(pattern="+12125550300", uri=f"sip:{{number}}@127.0.0.1:{phone.port}")
     switch = SipSwitch(
         settings=lab_settings(sip_registrar, routes=[route], spare_workers=1), clock=clock
@@ -688,7 +719,7 @@ async def test_the_switch_answers_a_trunks_digest_challenge(
     sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
 ) -> None:
     sip_phones("1101")
-    trunk = InfoPhone()
+    trunk = BarePhone()
     route = NumberRoute(pattern="+12125550300", uri=f"sip:{{number}}@127.0.0.1:{trunk.port}")
     settings = lab_settings(sip_registrar, routes=[route], spare_workers=1)
     settings = SipSettings.model_validate(
@@ -710,7 +741,7 @@ async def test_the_switch_answers_a_trunks_digest_challenge(
     fields = digest_fields(trunk.invite["authorization"])
     uri = trunk.invite_line.split()[1]
     secret = md5("acme:trunk.example:s3cret-trunk")
-    expected = md5(f"{secret}:{InfoPhone.NONCE}:{md5('INVITE:' + uri)}")
+    expected = md5(f"{secret}:{BarePhone.NONCE}:{md5('INVITE:' + uri)}")
     assert (fields["username"], fields["realm"], fields["uri"]) == ("acme", "trunk.example", uri)
     assert fields["response"] == expected
 
@@ -748,3 +779,36 @@ async def test_close_leaves_no_media_worker_behind(
 
     assert media_workers_of_this_process() - before == set()
     await phone_event(customer, "CALL_CLOSED")
+
+
+async def test_the_agent_hears_the_customers_early_media_instead_of_the_ringback_tone(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    agent = sip_phones("1101", tone=620)
+    phone = BarePhone()
+    route = NumberRoute(pattern="+12125550300", uri=f"sip:{{number}}@127.0.0.1:{phone.port}")
+    settings = lab_settings(
+        sip_registrar, routes=[route], spare_workers=1, ring_timeout_seconds=10.0
+    )
+    switch = SipSwitch(settings=settings, clock=clock)
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        await switch.make_call(call_id="c1", place="place:1101", destination="+12125550300")
+        await asyncio.to_thread(phone.take_invite)
+        phone.respond("183 Session Progress", sdp=True)
+        await recorder.wait_for(state_is("c1", CallState.RINGING), TIMEOUT)
+        announcement = asyncio.create_task(asyncio.to_thread(phone.send_tone, 1200, 2.0))
+        (early,) = await heard_next(1.2, agent)
+        await announcement
+        phone.respond("200 OK", sdp=True)
+        await asyncio.to_thread(phone.take_ack)
+        await recorder.wait_for(joined("c1", "+12125550300"), TIMEOUT)
+    finally:
+        await switch.close()
+        phone.close()
+
+    levels = early.levels([440, 480, 1200])
+    assert early.has_tone(1200), levels
+    assert early.lacks_tone(480), levels

@@ -138,7 +138,7 @@ class SipCall:
 def mix(call: SipCall) -> Mix:
     """Who hears whom in ``call`` now: everyone talking hears everyone else; a held customer
     hears hold music; a target being consulted talks with the agent alone; an agent whose
-    customer or consulted target rings hears the ringback tone."""
+    customer or consulted target rings hears it ring."""
     talking = [
         leg
         for leg in call.legs.values()
@@ -156,13 +156,18 @@ def mix(call: SipCall) -> Mix:
     customer = call.customer
     held = customer is not None and customer.talking and call.customer_held
     agent = call.agent
-    ringing = any(
-        leg.rang and not leg.answered and leg.live
+    ringing = [
+        leg
         for leg in call.legs.values()
         if leg.role in (LegRole.CUSTOMER, LegRole.CONSULTED)
-    )
+        and leg.rang
+        and not leg.answered
+        and leg.live
+    ]
     return Mix(
         links=[(a.number, b.number) for a, b in combinations(talking, 2)],
         music=[customer.number] if held and customer is not None else [],
-        ringback=[agent.number] if ringing and agent is not None and agent.talking else [],
+        ringing=[(agent.number, leg.number) for leg in ringing]
+        if agent is not None and agent.talking
+        else [],
     )

@@ -57,6 +57,9 @@ RINGBACK_CADENCES: dict[RingbackTone, list[tuple[int, int, int, int]]] = {
 }
 
 Report = Callable[[Message], None]
+MUSIC, RINGBACK = "music", "ringback"
+Source = int | str  # a leg's number, MUSIC or RINGBACK
+Edge = tuple[Source, int]  # what a leg hears: (source, listening leg)
 
 
 class _PjsipLog(pj.LogWriter):  # type: ignore[misc]
@@ -130,10 +133,12 @@ class Engine:
         # call slot, and deleting it clears whatever that slot holds, maybe a newer leg.
         self._ended: list[Any] = []
         self._refusing: list[Any] = []  # calls offered to the switch, refused after the poll
+        # The mix the switch asked for, and the bridge's connections that carry it out.
         self._links: set[frozenset[int]] = set()
         self._music_for: set[int] = set()
+        self._ringing: set[tuple[int, int]] = set()
+        self._wired: set[Edge] = set()
         self._ringback: Any = None
-        self._ringback_for: set[int] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -333,23 +338,61 @@ class Engine:
         leg.signalled_held = leg.want_held
 
     def _mix(self, command: Mix) -> None:
-        links = {frozenset(pair) for pair in command.links}
-        music, ringback = set(command.music), set(command.ringback)
-        for link in self._links - links:
-            self._transmit(link, on=False)
-        for number in self._music_for - music:
-            self._play(self._music, number, on=False)
-        for number in self._ringback_for - ringback:
-            self._play(self._ringback, number, on=False)
-        if ringback and not self._ringback_for:
-            self._start_ringback()
-        self._links, self._music_for, self._ringback_for = links, music, ringback
-        for link in links:
-            self._transmit(link, on=True)
-        for number in music:
-            self._play(self._music, number, on=True)
-        for number in ringback:
-            self._play(self._ringback, number, on=True)
+        if command.ringing and not self._ringing:
+            self._start_ringback()  # someone starts to hear it ring
+        self._links = {frozenset(pair) for pair in command.links}
+        self._music_for = set(command.music)
+        self._ringing = set(command.ringing)
+        self._rewire()
+
+    def _wanted(self) -> set[Edge]:
+        """Every one-way connection the mix asks for, as (source, listening leg)."""
+        edges: set[Edge] = set()
+        for link in self._links:
+            first, second = sorted(link)
+            edges |= {(first, second), (second, first)}
+        edges |= {(MUSIC, number) for number in self._music_for}
+        for listener, number in self._ringing:
+            ringing = self._legs.get(number)
+            # A far end that sends early media (a 183 with SDP: the carrier's own ringback, an
+            # announcement) is heard as it is; otherwise the switch's ringback tone.
+            early = ringing is not None and ringing.audio is not None and not ringing.answered
+            edges.add((number, listener) if early else (RINGBACK, listener))
+        return edges
+
+    def _port(self, source: Source) -> Any:
+        if source == MUSIC:
+            return self._music
+        if source == RINGBACK:
+            return self._ringback
+        leg = self._legs.get(int(source))
+        return None if leg is None else leg.audio
+
+    def _rewire(self, renewed: int | None = None) -> None:
+        """Connect and disconnect in the bridge until it matches the mix. ``renewed``: a leg
+        whose port was replaced or removed, whose old connections went with it."""
+        if renewed is not None:
+            self._wired = {edge for edge in self._wired if renewed not in edge}
+        wanted = {
+            edge
+            for edge in self._wanted()
+            if self._port(edge[0]) is not None and self._port(edge[1]) is not None
+        }
+        for edge in self._wired - wanted:
+            self._connect(edge, on=False)
+        for edge in wanted - self._wired:
+            self._connect(edge, on=True)
+        self._wired = wanted
+
+    def _connect(self, edge: Edge, *, on: bool) -> None:
+        source, listener = (self._port(end) for end in edge)
+        try:
+            if on:
+                source.startTransmit(listener)
+            else:
+                source.stopTransmit(listener)
+        except pj.Error as exc:
+            log.debug("bridge connection unchanged", edge=edge, on=on, error=exc.info())
 
     def _start_ringback(self) -> None:
         """Start the ringback cadence from its beginning, as a phone starts ringing."""
@@ -364,33 +407,6 @@ class Engine:
                 self._ringback.play(tones, True)
         except pj.Error as exc:
             log.warning("no ringback tone", error=exc.info())
-
-    def _transmit(self, link: frozenset[int], *, on: bool) -> None:
-        first, second = (self._legs.get(number) for number in sorted(link))
-        if first is None or second is None or first.audio is None or second.audio is None:
-            return  # connected when both have audio (on_media)
-        try:
-            if on:
-                first.audio.startTransmit(second.audio)
-                second.audio.startTransmit(first.audio)
-            else:
-                first.audio.stopTransmit(second.audio)
-                second.audio.stopTransmit(first.audio)
-        except pj.Error as exc:
-            log.debug("bridge connection unchanged", link=sorted(link), error=exc.info())
-
-    def _play(self, source: Any, number: int, *, on: bool) -> None:
-        """Start or stop the hold music or the ringback tone (``source``) into a leg."""
-        leg = self._legs.get(number)
-        if leg is None or leg.audio is None or source is None:
-            return
-        try:
-            if on:
-                source.startTransmit(leg.audio)
-            else:
-                source.stopTransmit(leg.audio)
-        except pj.Error as exc:
-            log.debug("bridge connection unchanged", leg=number, error=exc.info())
 
     def _send_dtmf(self, command: SendDtmf) -> None:
         leg = self._legs.get(command.leg)
@@ -445,16 +461,8 @@ class Engine:
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in _AUDIO_STATES:
                 leg.audio = leg.getAudioMedia(index)
                 break
-        if leg.audio is None:
-            return
-        # A re-INVITE may give the leg a new port in the bridge: connect it again.
-        for link in self._links:
-            if leg.number in link:
-                self._transmit(link, on=True)
-        if leg.number in self._music_for:
-            self._play(self._music, leg.number, on=True)
-        if leg.number in self._ringback_for:
-            self._play(self._ringback, leg.number, on=True)
+        # A re-INVITE may give the leg a new port in the bridge (or none): connect it again.
+        self._rewire(renewed=leg.number)
 
     def on_incoming(self, account: Any, call_id: int, source: str) -> None:
         # The switch places every call it is in; one offered to it would take one of the
@@ -487,5 +495,6 @@ class Engine:
         leg.audio = None
         leg.hold_retry_at = None
         self._legs.pop(leg.number, None)
+        self._rewire(renewed=leg.number)
         self._ended.append(leg)
         self._report(Ended(leg=leg.number, status_code=status_code, reason=reason))

@@ -60,13 +60,14 @@ class Hold(Message):
 
 @dataclass(frozen=True)
 class Mix(Message):
-    """Who hears whom: each pair of ``links`` both ways; the legs in ``music`` hear hold music,
-    those in ``ringback`` the ringback tone."""
+    """Who hears whom: each pair of ``links`` both ways; the legs in ``music`` hear hold music;
+    in each pair of ``ringing``, the first leg hears the second ring (its early media, or the
+    ringback tone)."""
 
     kind = "mix"
     links: list[tuple[int, int]]
     music: list[int]
-    ringback: list[int]
+    ringing: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def decode(line: bytes | str) -> Message:
         cls = MESSAGES[fields.pop("kind")]
         if cls is Mix:
             fields["links"] = [tuple(pair) for pair in fields["links"]]
+            fields["ringing"] = [tuple(pair) for pair in fields["ringing"]]
         return cls(**fields)
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a media worker message: {line!r}") from exc
