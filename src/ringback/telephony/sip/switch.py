@@ -8,7 +8,8 @@ middle of every call (no REFER), so any phone will do. The events are those of t
 switch, in the same order (see :mod:`ringback.telephony.sim.switch` and the contract suite):
 
 - the agent answers: PartyJoined(place, agent), DIALING; the customer's phone rings (180/183):
-  RINGING; it answers: CONNECTED, DialCompleted(ANSWERED), PartyJoined(number, customer);
+  RINGING, and the agent hears its early media or a ringback tone; it answers: CONNECTED,
+  DialCompleted(ANSWERED), PartyJoined(number, customer);
 - the customer's final response or the ring timeout: DialCompleted(result), RELEASED(result)
   (:data:`~ringback.telephony.sip.addresses.DIAL_RESULTS`); a trunk that does not answer the
   INVITE at all within the setup timeout is a network error;
