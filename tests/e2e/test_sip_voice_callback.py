@@ -5,7 +5,8 @@ SIP phone and the customer's, both registered with Kamailio, with sound checked 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +54,12 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
     return found
 
 
-def test_a_voice_callback_on_sip_phones_with_sound(
-    database_url: str, sip_registrar: Any, sip_phones: Any, tmp_path: Path
-) -> None:
+@contextmanager
+def sip_site(database_url: str, sip_registrar: Any, tmp_path: Path) -> Iterator[RunningServer]:
+    """A node whose switch service drives SIP through the lab's Kamailio."""
     if database_url.startswith("postgresql"):
         pytest.skip("the telephony is what this test is about; SQLite carries it (one node)")
     keys = prepare(database_url)
-    agent_phone = sip_phones("1001", tone=AGENT_TONE)
-    customer_phone = sip_phones(CUSTOMER, tone=CUSTOMER_TONE, answer=Answer.AUTO)
     rtp = reserve_udp_ports(32)
     proxy = f"127.0.0.1:{sip_registrar.port}"
     config = sip_config(tmp_path / "ringback.toml", proxy, rtp.first, rtp.last - rtp.first + 1)
@@ -69,51 +68,84 @@ def test_a_voice_callback_on_sip_phones_with_sound(
             ringback_switch(config=config, driver="sip", log=tmp_path / "switch.log") as switch,
             ringback_node(database_url, switch=switch.url, log=tmp_path / "node.log") as node,
         ):
-            server = RunningServer(node.url, keys, database_url)
-            callback = request_callback(server, "+44 20 7946 0801")
-            ada = AgentDesk(server, "ada")
-            try:
-                ada.status("voice", "ready")
-                offered = ada.wait_offer()
-                ada.act(offered["id"], "accept")
-                # The agent's phone rings first and answers; then the customer's.
-                agent_phone.wait_event("CALL_ESTABLISHED", timeout=15)
-                customer_phone.wait_event("CALL_ESTABLISHED", timeout=15)
-                ada.wait_state(offered["id"], "connected", timeout=15)
-
-                time.sleep(1.0)
-                assert agent_phone.listen(1.5).has_tone(CUSTOMER_TONE)
-                assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
-
-                assert ada.act(offered["id"], "hold").status_code == 200
-                ada.wait_state(offered["id"], "on_hold")
-                time.sleep(0.5)
-                held = customer_phone.listen(1.5)
-                assert held.lacks_tone(AGENT_TONE)  # the agent is not heard on hold
-                assert ada.act(offered["id"], "resume").status_code == 200
-                ada.wait_state(offered["id"], "connected")
-                time.sleep(0.5)
-                assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
-
-                # A digit the customer presses lands in the case history.
-                customer_phone.send_dtmf("7")
-                eventually(
-                    lambda: any(
-                        h["kind"] == "dtmf" and "7" in h["detail"].get("digits", "")
-                        for h in ada.history(offered["id"])
-                    ),
-                    "the customer's digit did not reach the case history",
-                )
-
-                assert ada.act(offered["id"], "end-call").status_code == 200
-                ada.wait_state(offered["id"], "ready_to_call")
-                customer_phone.wait_event("CALL_CLOSED", timeout=10)
-                ada.http.put(
-                    f"/interactions/{offered['id']}/disposition", json={"code": "resolved"}
-                )
-                assert ada.act(offered["id"], "done").status_code == 200
-                assert callback_state(server, callback["id"])["state"] == "completed"
-            finally:
-                ada.close()
+            yield RunningServer(node.url, keys, database_url)
     finally:
         rtp.release()
+
+
+def test_a_voice_callback_on_sip_phones_with_sound(
+    database_url: str, sip_registrar: Any, sip_phones: Any, tmp_path: Path
+) -> None:
+    agent_phone = sip_phones("1001", tone=AGENT_TONE)
+    customer_phone = sip_phones(CUSTOMER, tone=CUSTOMER_TONE)
+    with sip_site(database_url, sip_registrar, tmp_path) as server:
+        callback = request_callback(server, "+44 20 7946 0801")
+        ada = AgentDesk(server, "ada")
+        try:
+            ada.status("voice", "ready")
+            offered = ada.wait_offer()
+            ada.act(offered["id"], "accept")
+            # The agent's phone rings first and answers; then the customer's.
+            agent_phone.wait_event("CALL_ESTABLISHED", timeout=15)
+            customer_phone.wait_event("CALL_ESTABLISHED", timeout=15)
+            ada.wait_state(offered["id"], "connected", timeout=15)
+
+            time.sleep(1.0)
+            assert agent_phone.listen(1.5).has_tone(CUSTOMER_TONE)
+            assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
+
+            assert ada.act(offered["id"], "hold").status_code == 200
+            ada.wait_state(offered["id"], "on_hold")
+            time.sleep(0.5)
+            assert customer_phone.listen(1.5).lacks_tone(AGENT_TONE)  # not heard on hold
+            assert ada.act(offered["id"], "resume").status_code == 200
+            ada.wait_state(offered["id"], "connected")
+            time.sleep(0.5)
+            assert customer_phone.listen(1.5).has_tone(AGENT_TONE)
+
+            # A digit the customer presses lands in the case history.
+            customer_phone.send_dtmf("7")
+            eventually(
+                lambda: any(
+                    h["kind"] == "dtmf" and "7" in h["detail"].get("digits", "")
+                    for h in ada.history(offered["id"])
+                ),
+                "the customer's digit did not reach the case history",
+            )
+
+            assert ada.act(offered["id"], "end-call").status_code == 200
+            ada.wait_state(offered["id"], "ready_to_call")
+            customer_phone.wait_event("CALL_CLOSED", timeout=10)
+            ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
+            assert ada.act(offered["id"], "done").status_code == 200
+            assert callback_state(server, callback["id"])["state"] == "completed"
+        finally:
+            ada.close()
+
+
+@pytest.mark.parametrize(("answer", "result"), [(Answer.BUSY, "busy"), (Answer.NEVER, "no_answer")])
+def test_an_unreached_customer_on_sip_follows_the_retry_policy(
+    database_url: str,
+    sip_registrar: Any,
+    sip_phones: Any,
+    tmp_path: Path,
+    answer: Answer,
+    result: str,
+) -> None:
+    sip_phones("1001")
+    sip_phones(CUSTOMER, answer=answer)
+    with sip_site(database_url, sip_registrar, tmp_path) as server:
+        callback = request_callback(server, "+44 20 7946 0801")
+        ada = AgentDesk(server, "ada")
+        try:
+            ada.status("voice", "ready")
+            offered = ada.wait_offer()
+            ada.act(offered["id"], "accept")
+            ended = ada.wait_state(offered["id"], "ready_to_call", timeout=20)
+            assert ended["last_result"] == result
+            ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
+            ada.act(offered["id"], "done")
+            retried = callback_state(server, callback["id"])
+            assert retried["state"] == "scheduled" and retried["attempts"] == 1
+        finally:
+            ada.close()

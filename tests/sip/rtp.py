@@ -111,8 +111,12 @@ def parse_rtp(datagram: bytes, at: float) -> RtpPacket | None:
     sequence, timestamp, ssrc = struct.unpack("!HII", rtp[2:12])
     start = 12 + 4 * (rtp[0] & 0x0F)
     if rtp[0] & 0x10:  # a header extension
+        if len(rtp) < start + 4:
+            return None  # too short for what its first byte says: not RTP after all
         start += 4 + 4 * struct.unpack("!H", rtp[start + 2 : start + 4])[0]
     end = len(rtp) - (rtp[-1] if rtp[0] & 0x20 else 0)  # padding
+    if start > end:
+        return None
     return RtpPacket(
         at=at,
         source=(socket.inet_ntoa(datagram[12:16]), source_port),

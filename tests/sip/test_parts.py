@@ -94,6 +94,10 @@ def test_rtp_parsing_skips_csrcs_extensions_and_padding() -> None:
 def test_rtcp_and_other_udp_are_not_rtp() -> None:
     assert parse_rtp(ip_udp(bytes([0x80, 200]) + bytes(26)), at=0) is None
     assert parse_rtp(ip_udp(b"REGISTER sip:127.0.0.1 SIP/2.0\r\n"), at=0) is None
+    # Version 2 with the extension bit, but too short for the extension it announces.
+    assert parse_rtp(ip_udp(bytes([0x90, 0]) + bytes(10)), at=0) is None
+    # Padding longer than the packet.
+    assert parse_rtp(ip_udp(bytes([0xA0, 0]) + bytes(9) + bytes([200])), at=0) is None
 
 
 def test_a_wav_keeps_its_samples(tmp_path: Path) -> None:
