@@ -25,9 +25,12 @@ AGENT_TONE, CUSTOMER_TONE = 1000, 880  # above the hold music, which stays below
 CUSTOMER = "+442079460801"
 
 
-def sip_config(path: Path, proxy: str, rtp_first: int, rtp_count: int) -> Path:
+def sip_config(
+    path: Path, proxy: str, rtp_first: int, rtp_count: int, *, base: str = TEST_CONFIG
+) -> Path:
+    """``base`` with a [sip] section whose trunk and registrar are the lab's Kamailio."""
     path.write_text(
-        TEST_CONFIG
+        base
         + f"""
 [sip]
 local_address = "127.0.0.1"
