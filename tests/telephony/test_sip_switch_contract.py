@@ -213,6 +213,19 @@ async def heard_next(seconds: float, *phones: Phone) -> list[Audio]:
     return [phone.heard_between(start, end) for phone in phones]
 
 
+async def until_hearing(phone: Phone, *tones: float) -> None:
+    """Return once ``phone`` hears every one of ``tones`` (media set up under load can take
+    longer than SETTLE_SECONDS); fail after TIMEOUT."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        now = time.monotonic()
+        recent = phone.heard_between(now - 0.3, now)
+        if all(recent.has_tone(tone) for tone in tones):
+            return
+        assert now < deadline, (phone.user, recent.levels(tones))
+        await asyncio.sleep(0.1)
+
+
 def hears_hold_music(audio: Audio) -> bool:
     """The hold music in every half second: one of its notes at least at 0.04 (its quietest
     half second measures 0.057), and enough audio to tell."""
@@ -274,6 +287,8 @@ async def test_a_conference_mixes_all_three(
 
     await sip_switch.single_step_conference(call_id=call_id, destination="place:2101")
     await recorder.wait_for(joined(call_id, "place:2101"), TIMEOUT)
+    for phone in (agent, customer, target):
+        await until_hearing(phone, *({440.0, 880.0, 1500.0} - {phone.tone}))
     heard = await heard_next(TALK_SECONDS, agent, customer, target)
 
     for phone, audio in zip((agent, customer, target), heard, strict=True):
@@ -295,6 +310,7 @@ async def test_a_consultation_then_transfer_moves_the_customer_to_the_target(
         call_id=call_id, consultation_id="k1", destination="place:2101"
     )
     await recorder.wait_for(consultation_is(call_id, "k1", ConsultationState.CONNECTED), TIMEOUT)
+    await until_hearing(agent, 1500)
     agent_heard, customer_heard, target_heard = await heard_next(1.5, agent, customer, target)
     assert agent_heard.has_tone(1500), agent_heard.levels([880, 1500])
     assert agent_heard.lacks_tone(880), agent_heard.levels([880, 1500])
@@ -306,6 +322,7 @@ async def test_a_consultation_then_transfer_moves_the_customer_to_the_target(
     await sip_switch.complete_transfer(call_id=call_id, consultation_id="k1")
     await recorder.wait_for(released(call_id), TIMEOUT)
     await phone_event(agent, "CALL_CLOSED")
+    await until_hearing(customer, 1500)
     customer_heard, target_heard = await heard_next(TALK_SECONDS, customer, target)
     assert customer_heard.has_tone(1500), customer_heard.levels([440, 1500])
     assert target_heard.has_tone(880), target_heard.levels([440, 880])
@@ -323,6 +340,7 @@ async def test_a_call_transferred_to_a_number_stays_bridged_until_one_side_hangs
     await sip_switch.single_step_transfer(call_id=call_id, destination=outside.user)
     await recorder.wait_for(released(call_id), TIMEOUT)
     await phone_event(agent, "CALL_CLOSED")
+    await until_hearing(customer, 1500)
     customer_heard, outside_heard = await heard_next(TALK_SECONDS, customer, outside)
 
     assert recorder.story(call_id)[-1] == ("state", CallState.RELEASED, "transfer")
