@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -42,6 +43,7 @@ from tests.telephony.contract import (
 
 from ringback.clock import ManualClock
 from ringback.telephony.sip import NumberRoute, SipSettings, hold_music
+from ringback.telephony.sip.protocol import Ready, Start, decode
 from ringback.telephony.sip.switch import SipSwitch
 from ringback.telephony.switch import (
     CallState,
@@ -830,3 +832,33 @@ async def test_the_agent_hears_the_customers_early_media_instead_of_the_ringback
     levels = early.levels([440, 480, 1200])
     assert early.has_tone(1200), levels
     assert early.lacks_tone(480), levels
+
+
+async def test_a_media_worker_whose_switch_is_gone_leaves() -> None:
+    """A switch that dies (killed, say) closes its workers' stdin: each hangs up and exits."""
+    settings = SipSettings(
+        sip_port=0, rtp_port_start=RTP_PORTS[0], rtp_port_count=RTP_PORTS[1], max_calls=1
+    )
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ringback.telephony.sip.worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert worker.stdin is not None
+    assert worker.stdout is not None
+    start = Start(
+        settings=settings.for_worker(),
+        slot=0,
+        hold_music=str(hold_music.PACKAGED),
+        log_level="warning",
+    )
+    worker.stdin.write(start.encode())
+    ready = decode(await asyncio.wait_for(worker.stdout.readline(), TIMEOUT))
+    assert isinstance(ready, Ready)
+    assert ready.sip_port > 0
+
+    worker.stdin.close()
+
+    assert await asyncio.wait_for(worker.wait(), TIMEOUT) == 0
