@@ -89,6 +89,10 @@ def test_team_communicator(server: RunningServer, ada: AgentDesk) -> None:
     try:
         bob.status("voice", "ready")
         agents = ada.http.get("/team-communicator", params={"q": "bob", "kinds": "agent"}).json()
+        statuses = [
+            {k: s[k] for k in ("channel", "status", "busy", "reason")}
+            for s in agents[0].pop("statuses")
+        ]
         assert agents == [
             {
                 "kind": "agent",
@@ -96,6 +100,11 @@ def test_team_communicator(server: RunningServer, ada: AgentDesk) -> None:
                 "label": "Bob Marley",
                 "detail": "voice: ready, webcallback: not ready",
             }
+        ]
+        # The same, for a client to word in its own way.
+        assert statuses == [
+            {"channel": "voice", "status": "ready", "busy": False, "reason": None},
+            {"channel": "webcallback", "status": "not_ready", "busy": False, "reason": "signed in"},
         ]
     finally:
         bob.close()

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from ringback.agents.schemas import ChannelStatusRead
 from ringback.runtime import RuntimeDep
 from ringback.teamcomm import service
 from ringback.workspace.auth import CurrentAgent
@@ -19,6 +20,10 @@ class EntryRead(BaseModel):
     target: str = Field(description="Pass as `target` to transfer, conference or consultation.")
     label: str
     detail: str
+    statuses: list[ChannelStatusRead] = Field(
+        default_factory=list,
+        description="An agent's status on each channel, as `detail` says it (empty for others).",
+    )
 
 
 class TargetRead(BaseModel):
@@ -50,7 +55,10 @@ async def search(
             kinds=[k.strip() for k in kinds.split(",") if k.strip()],
             region=region.upper(),
         )
-    return [EntryRead(kind=e.kind, target=e.target, label=e.label, detail=e.detail) for e in found]
+    return [
+        EntryRead(kind=e.kind, target=e.target, label=e.label, detail=e.detail, statuses=e.statuses)
+        for e in found
+    ]
 
 
 @router.get("/favorites", response_model=list[TargetRead])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentFavorite
+from ringback.agents.schemas import ChannelStatusRead, status_read
 from ringback.config import repository as config_repository
 from ringback.contacts.service import search_contacts
 from ringback.errors import invalid, not_found
@@ -25,6 +26,7 @@ class Entry:
     target: str  # what transfer, conference and consultation take: "agent:bob", "+4420..."
     label: str
     detail: str  # an agent's status, a queue's description, a contact's number
+    statuses: list[ChannelStatusRead] = field(default_factory=list)  # an agent's, per channel
 
 
 async def search(
@@ -42,7 +44,15 @@ async def search(
                 f"{s.channel}: {'busy' if s.busy_with else str(s.status).replace('_', ' ')}"
                 for s in statuses
             )
-            found.append(Entry("agent", f"agent:{agent.login}", agent.name, detail))
+            found.append(
+                Entry(
+                    "agent",
+                    f"agent:{agent.login}",
+                    agent.name,
+                    detail,
+                    [status_read(s) for s in statuses],
+                )
+            )
     if "queue" in kinds:
         for queue in await config_repository.all_queues(session):
             description = str(queue.settings.get("description", ""))

@@ -57,7 +57,9 @@ def test_contact_response_and_email_around_a_call(
     responses.get_by_role("button", name="Insert").click()
     expect(page.get_by_role("region", name="Note").get_by_role("textbox")).to_have_value(greeting)
     page.get_by_role("button", name="Add note").click()
-    expect(page.get_by_role("region", name="Case History")).to_contain_text(f"Note: {greeting}")
+    expect(page.get_by_role("region", name="Case History")).to_contain_text(
+        f"You added a note: {greeting}"
+    )
 
     # The Party Action Menu starts an e-mail to the contact.
     page.get_by_role("button", name="Party actions for Jo Martin").click()
@@ -68,7 +70,7 @@ def test_contact_response_and_email_around_a_call(
     composer.get_by_role("button", name="Send e-mail").click()
     expect(composer).to_have_count(0)
     expect(page.get_by_role("region", name="Case History")).to_contain_text(
-        "E-mail", timeout=15_000
+        "You sent an e-mail to jo.martin@example.com: “Your new card”.", timeout=15_000
     )
     assert [m["Subject"] for m in inbox.messages] == ["Your new card"]
     assert inbox.messages[0]["To"] == "jo.martin@example.com"

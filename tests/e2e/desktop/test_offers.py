@@ -52,7 +52,7 @@ def test_an_offer_left_alone_times_out_and_sets_not_ready(
         "You did not answer the offer for Tom Jones in time"
     )
     expect(page.get_by_label("Voice status")).to_have_value("not_ready")
-    expect(page.get_by_role("region", name="My Status")).to_contain_text("missed-offer")
+    expect(page.get_by_role("region", name="My Status")).to_contain_text("Missed an offer")
     assert desktop.callback(asked["id"])["state"] == "queued"
 
 

@@ -67,13 +67,13 @@ def test_delayed_callback_with_agent_preview_waits_for_call(
     callback = desktop.callback(created["id"])
     assert callback["state"] == "accepted", callback
     assert callback["attempts"] == 0, callback
-    expect(page.get_by_role("region", name="Case History")).not_to_contain_text("Dialled")
+    expect(page.get_by_role("region", name="Case History")).not_to_contain_text("You called")
 
     call.click()
     expect(call_status(page)).to_contain_text("Connected", timeout=SWITCH)
     expect(info).to_contain_text(re.compile(r"Attempts\s*1 of \d"))
     expect(page.get_by_role("region", name="Case History")).to_contain_text(
-        "Dialled +442079460321 (attempt 1)"
+        "You called 020 7946 0321 (attempt 1)."
     )
 
     actions.get_by_role("button", name="End Call").click()
@@ -135,7 +135,9 @@ def test_voice_reschedule_in_a_slot_as_a_personal_callback(
     button.click()
     expect(dialog).to_be_hidden()
 
-    expect(page.get_by_role("region", name="Case History")).to_contain_text("personal: true")
+    expect(page.get_by_role("region", name="Case History")).to_contain_text(
+        "You rescheduled the callback as a personal callback for "
+    )
     callback = desktop.callback(created["id"])
     assert callback["state"] == "scheduled", callback
     assert instant(callback["slot"]["start"]) == instant(chosen["start"]), (callback, chosen)
@@ -174,7 +176,9 @@ def test_voice_reschedule_without_personal_leaves_it_for_anyone(
     dialog.get_by_role("button", name=slot_button(chosen, "America/New_York", "UTC")).click()
     expect(dialog).to_be_hidden()
 
-    expect(page.get_by_role("region", name="Case History")).to_contain_text("personal: false")
+    history = page.get_by_role("region", name="Case History")
+    expect(history).to_contain_text("You rescheduled the callback for ")
+    expect(history).not_to_contain_text("personal")
     assert desktop.callback(created["id"])["state"] == "scheduled"
     waiting = {str(c["id"]): c for c in supervisor_callbacks(desktop, "cards")}
     assert waiting[created["id"]]["reserved_for"] is None, waiting
@@ -191,13 +195,15 @@ def test_busy_number_then_call_again(desktop: DesktopServer, open_desk: OpenDesk
     info = page.get_by_role("region", name="Callback Information")
     expect(info).to_contain_text(re.compile(r"Attempts\s*1 of 3"))
     history = page.get_by_role("region", name="Case History")
-    expect(history).to_contain_text("Call result: the line was busy")
+    expect(history).to_contain_text("Busy Bee was not reached: the line was busy.")
 
     actions = page.get_by_role("toolbar", name="Call Actions")
     actions.get_by_role("button", name="Call", exact=True).click()
     expect(info).to_contain_text(re.compile(r"Attempts\s*2 of 3"), timeout=SWITCH)
-    expect(history).to_contain_text("Dialled +12125550155 (attempt 2)")
-    expect(history.get_by_text("Call result: the line was busy")).to_have_count(2, timeout=SWITCH)
+    expect(history).to_contain_text("You called (212) 555-0155 (attempt 2).")
+    expect(history.get_by_text("Busy Bee was not reached: the line was busy.")).to_have_count(
+        2, timeout=SWITCH
+    )
     expect(call_status(page)).to_contain_text("Ready to Call")
     expect(call_status(page)).to_contain_text("Last call: the line was busy")
     expect(actions.get_by_role("button", name="Call", exact=True)).to_be_enabled()

@@ -22,6 +22,10 @@ def test_supervisor_watches_queues_and_steers_waiting_callbacks(
     waiting = supervisor.get_by_role("table", name="Waiting callbacks")
     for name in ("First Waiting", "Second Waiting", "Third Waiting"):
         expect(waiting).to_contain_text(name)
+    # Services and states by their names, not their codes.
+    second = waiting.get_by_role("row", name="Second Waiting")
+    expect(second.get_by_role("cell").nth(0)).to_have_text("Card services")
+    expect(second.get_by_role("cell").nth(1)).to_have_text("Waiting")
 
     # The last to ask is raised above the others, and the first is cancelled.
     supervisor.get_by_label("Priority of Third Waiting").fill("100")
@@ -43,6 +47,10 @@ def test_supervisor_watches_queues_and_steers_waiting_callbacks(
     agents = supervisor.get_by_role("table", name="Agents")
     ada_row = agents.get_by_role("row", name="Ada Lovelace")
     expect(ada_row).to_contain_text("Third Waiting · Offered")
+    expect(ada_row).to_contain_text("Not Ready (Just signed in)")  # her Web Callback channel
+    expect(waiting.get_by_role("row", name="Third Waiting")).to_contain_text(
+        "Offered to Ada Lovelace"
+    )
     expect(agents.get_by_role("row", name="Bob Marley")).to_contain_text("Logged Out")
 
     notification(ada, "Third Waiting").get_by_role("button", name="Accept").click()

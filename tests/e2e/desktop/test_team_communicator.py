@@ -45,8 +45,9 @@ def test_search_shows_agents_routing_points_and_contacts(
     search.fill("bob")
     agent = entry(panel, "Search results", "Bob Marley")
     expect(agent).to_contain_text("Agent")
-    expect(agent).to_contain_text("voice: not ready")
-    expect(agent).to_contain_text("webcallback: not ready")
+    expect(agent).to_contain_text(
+        "Voice: Not Ready (Lunch), Web Callback: Not Ready (Just signed in)"
+    )
     # Outside a call's Transfer / Conference / Consultation dialog there is nothing to pick:
     # the star is the only button.
     expect(agent.get_by_role("button")).to_have_count(1)
@@ -54,7 +55,7 @@ def test_search_shows_agents_routing_points_and_contacts(
 
     search.fill("1001")  # a place: Ada herself, Ready on nothing yet
     me = entry(panel, "Search results", "Ada Lovelace")
-    expect(me).to_contain_text("voice: not ready")
+    expect(me).to_contain_text("Voice: Not Ready (Just signed in)")
     expect(entry(panel, "Search results", "Bob Marley")).to_have_count(0)
 
     search.fill("investigation")

@@ -79,7 +79,7 @@ def test_consultation_with_an_agent_completed_as_a_transfer(
     results = dialog.get_by_role("list", name="Search results")
     bob_row = results.get_by_role("listitem").filter(has_text="Bob Marley")
     expect(bob_row).to_contain_text("Agent")
-    expect(bob_row).to_contain_text("voice: ready")
+    expect(bob_row).to_contain_text("Voice: Ready")
     bob_row.get_by_role("button", name="Consult Bob Marley").click()
     expect(dialog).to_be_hidden()
 
@@ -107,7 +107,9 @@ def test_consultation_with_an_agent_completed_as_a_transfer(
     )
     expect(bob.get_by_role("heading", name="Voice Callback: Dana Reyes")).to_be_visible()
     expect(call_status(bob)).to_contain_text("Connected")
-    expect(bob.get_by_role("region", name="Case History")).to_contain_text("transferred in")
+    expect(bob.get_by_role("region", name="Case History")).to_contain_text(
+        "A colleague transferred the call to you."
+    )
     expect(bob.get_by_label("Voice status")).to_have_value("ready")
 
     call_actions(bob).get_by_role("button", name="End Call").click()
@@ -147,7 +149,9 @@ def test_consultation_with_a_routing_point_completed_as_a_conference(
     expect(status).to_contain_text("With: Routing point fraud-desk")
     expect(status).not_to_contain_text("(ringing)")
     expect(status).to_contain_text("Connected")
-    expect(ada.get_by_role("region", name="Case History")).to_contain_text("complete conference")
+    expect(ada.get_by_role("region", name="Case History")).to_contain_text(
+        "You brought fraud-desk into the call."
+    )
 
     call_actions(ada).get_by_role("button", name="End Call").click()
     expect(status).to_contain_text("Ready to Call", timeout=SWITCH)
@@ -173,7 +177,7 @@ def test_consultation_declined_leaves_the_customer_on_hold(
 
     # The UK number declines: the consultation closes by itself, the customer stays on hold.
     history = ada.get_by_role("region", name="Case History")
-    expect(history).to_contain_text("state: declined", timeout=SWITCH)
+    expect(history).to_contain_text("+44 20 7946 0958 declined the consultation.", timeout=SWITCH)
     expect(consultation(ada)).to_be_hidden()
     status = call_status(ada)
     expect(status).to_contain_text("On Hold")
@@ -206,7 +210,8 @@ def test_instant_call_transfer_to_a_routing_point(
     expect(ada.get_by_text("The customer is now with someone else")).to_be_visible()
     expect(call_actions(ada).get_by_role("button", name="End Call")).to_be_hidden()
     history = ada.get_by_role("region", name="Case History")
-    expect(history).to_contain_text("routing-point:fraud-desk")
+    expect(history).to_contain_text("You transferred the call to fraud-desk.")
+    expect(history).to_contain_text("fraud-desk joined the call.")
     mark_done(ada)
     assert desktop.callback(callback["id"])["state"] == "completed"
 

@@ -62,25 +62,42 @@ def test_voice_callback_from_notification_to_mark_done(
     expect(keypad.get_by_label("Digits")).to_have_value("4417#")
     keypad.get_by_role("button", name="Send").click()
     history = page.get_by_role("region", name="Case History")
-    expect(history).to_contain_text("DTMF digits sent: 4417#")
+    expect(history).to_contain_text("The digits 4417# were sent on the call.")
 
     page.get_by_role("region", name="Note").get_by_role("textbox").fill(
         "Card stolen on the subway."
     )
     page.get_by_role("button", name="Add note").click()
-    expect(history).to_contain_text("Note: Card stolen on the subway.")
+    expect(history).to_contain_text("You added a note: Card stolen on the subway.")
 
     actions.get_by_role("button", name="End Call").click()
     expect(call_status(page)).to_contain_text("Ready to Call")
     mark_done = actions.get_by_role("button", name="Mark Done")
     expect(mark_done).to_be_disabled()
-    expect(page.get_by_text("Mark Done needs a disposition code")).to_be_visible()
+    expect(mark_done).to_have_accessible_description(
+        "Mark Done needs a disposition code for Card services: choose one under Dispositions."
+    )
+    dispositions = page.get_by_role("region", name="Dispositions")
+    expect(dispositions).to_contain_text("Mark Done needs a disposition code.")  # one wording
 
     page.get_by_role("radio", name="Resolved on this call").check()
-    expect(page.get_by_role("region", name="Dispositions")).to_contain_text(
-        "Chosen: resolved.first-call"
-    )
+    expect(dispositions).to_contain_text("Chosen: Resolved on this call.")
     expect(mark_done).to_be_enabled()
+    # The case history reads as a colleague would write it: no logins, addresses or codes.
+    for sentence in (
+        "Offered to you.",
+        "You accepted the offer.",
+        "You called (212) 555-0123 (attempt 1).",
+        "Dana Reyes answered.",
+        "You put the call on hold.",
+        "Dana Reyes was put on hold.",
+        "You resumed the call.",
+        "You ended the call.",
+        "You chose the disposition “Resolved on this call”.",
+    ):
+        expect(history).to_contain_text(sentence)
+    for raw in ("switch", "routing", "place:", "ada ", "resolved.first-call", "_"):
+        expect(history).not_to_contain_text(raw)
     mark_done.click()
 
     expect(page.get_by_text("No interaction on your desk")).to_be_visible()
@@ -89,7 +106,8 @@ def test_voice_callback_from_notification_to_mark_done(
 
     page.get_by_role("tab", name="My History").click()
     expect(page.get_by_role("table", name="My History")).to_contain_text("Dana Reyes")
-    expect(page.get_by_role("table", name="My History")).to_contain_text("resolved.first-call")
+    expect(page.get_by_role("table", name="My History")).to_contain_text("Resolved on this call")
+    expect(page.get_by_role("table", name="My History")).to_contain_text("Done · Completed")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1920, 1080)])
@@ -165,12 +183,15 @@ def test_numbers_read_as_people_write_them_and_stay_inside_their_cards(
     desktop.ask_callback(service="quick", phone="+49 1511 2345678")
     set_status(page, "Voice", "Ready")
     offer = notification(page, "1511")
-    expect(offer.get_by_role("heading")).to_have_text("Voice callback: +49 1511 2345678")
+    expect(offer.get_by_role("heading")).to_have_text("Voice Callback: +49 1511 2345678")
     offer.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("heading", name="Voice Callback: +49 1511 2345678")).to_be_visible()
     expect(page.get_by_role("tab", name=re.compile(r"^\+49 1511 2345678"))).to_be_visible()
     info = page.get_by_role("region", name="Callback Information")
     expect(info).to_contain_text("+49 1511 2345678")
+    expect(page.get_by_role("region", name="Case Information")).to_contain_text(
+        re.compile(r"Name\s*—")  # no name given, rather than "null"
+    )
     expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
     # Spaced for reading, a long number wraps instead of running out of its card.
     overflowing = page.evaluate(

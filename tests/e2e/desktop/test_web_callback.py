@@ -4,6 +4,7 @@ Call, End Call, Schedule a Callback in a slot shown in the customer's and the ag
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -42,7 +43,7 @@ def accept_web_callback(page: Page) -> None:
     set_status(page, "Web Callback", "Ready")
     offer = notification(page, "Camille Martin")
     expect(offer).to_be_visible()
-    expect(offer).to_contain_text("Web Callback callback: Camille Martin")
+    expect(offer.get_by_role("heading")).to_have_text("Web Callback: Camille Martin")
     expect(offer).to_contain_text("raise my limit")
     expect(offer).to_contain_text("after 6 pm")
     offer.get_by_role("button", name="Accept").click()
@@ -82,11 +83,15 @@ def test_web_callback_preview_then_done_without_calling(
     expect(done).to_have_accessible_description(
         re.compile("Done needs a disposition code for Web enquiries")
     )
-    expect(page.get_by_text("Done needs a disposition code")).to_be_visible()
+    expect(page.get_by_role("region", name="Dispositions")).to_contain_text(
+        "Done needs a disposition code."  # the button's name, one wording
+    )
     expect(page.get_by_role("toolbar", name="Call Actions")).to_have_count(0)
 
     page.get_by_role("radio", name="Follow-up needed").check()
-    expect(page.get_by_role("region", name="Dispositions")).to_contain_text("Chosen: follow-up")
+    expect(page.get_by_role("region", name="Dispositions")).to_contain_text(
+        "Chosen: Follow-up needed."
+    )
     expect(done).to_be_enabled()
     expect(page.get_by_text("Done needs a disposition code")).to_be_hidden()
     done.click()
@@ -148,7 +153,11 @@ def test_web_callback_called_then_scheduled_in_a_slot(
     button.click()
     expect(dialog).to_be_hidden()
 
-    expect(page.get_by_role("region", name="Case History")).to_contain_text("rescheduled")
+    # The new time in the agent's zone, as a colleague would write it.
+    mine = instant(chosen["start"]).astimezone(ZoneInfo(agent_zone))
+    expect(page.get_by_role("region", name="Case History")).to_contain_text(
+        f"You rescheduled the callback for {mine:%a} {mine.day} {mine:%b}, {mine:%H:%M} GMT-"
+    )
     callback = desktop.callback(callback_id)
     assert callback["state"] == "scheduled", callback
     assert callback["slot"] is not None, callback

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_STATUS, CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, caseLine, fieldLabel, label } from "./labels";
+import { AGENT_STATUS, CALL_STATUS, CALLBACK_KIND, CALLBACK_STATE, CALLBACK_TYPE, CHANNELS, addressLabel, agentStatusLine, callbackTypeLabel, dispositionName, dispositionNeeded, fieldLabel, label, statusReason } from "./labels";
 
 describe("label", () => {
   it("uses the table's words", () => {
@@ -49,56 +49,6 @@ describe("fieldLabel", () => {
   });
 });
 
-describe("caseLine", () => {
-  it("says what each known kind means", () => {
-    expect(caseLine("offered", { agent: "jdoe" })).toBe("Offered to jdoe");
-    expect(caseLine("accepted", {})).toBe("Accepted");
-    expect(caseLine("timed_out", {})).toBe("Offer timed out");
-    expect(caseLine("dial", { number: "+33123456789", attempt: 2 })).toBe("Dialled +33123456789 (attempt 2)");
-    expect(caseLine("dtmf", { digits: "12#" })).toBe("DTMF digits sent: 12#");
-    expect(caseLine("note", { text: "Call back after 5" })).toBe("Note: Call back after 5");
-    expect(caseLine("disposition", { code: "sale" })).toBe("Disposition: sale");
-    expect(caseLine("done", { by: "x" })).toBe("Marked done");
-  });
-
-  it("words a dial result with the DIAL_RESULT table", () => {
-    expect(caseLine("dial_result", { result: "no_answer" })).toBe(`Call result: ${DIAL_RESULT.no_answer}`);
-    expect(caseLine("dial_result", { result: "answering_machine" })).toBe("Call result: an answering machine answered");
-    expect(caseLine("dial_result", { result: "line_dropped" })).toBe("Call result: line dropped");
-  });
-
-  it("shows an e-mail's subject, or its recipient when there is none", () => {
-    expect(caseLine("email", { subject: "Your callback", to: "a@example.com" })).toBe("E-mail: Your callback");
-    expect(caseLine("email", { subject: "", to: "a@example.com" })).toBe("E-mail: a@example.com");
-    expect(caseLine("email", { to: "a@example.com" })).toBe("E-mail: a@example.com");
-  });
-
-  it("adds a call state's cause only when there is one", () => {
-    expect(caseLine("call_state", { state: "ended", cause: "busy" })).toBe("Call ended (busy)");
-    expect(caseLine("call_state", { state: "connected" })).toBe("Call connected");
-    expect(caseLine("call_state", { state: "connected", cause: null })).toBe("Call connected");
-  });
-
-  it("shows missing details as empty, not as 'undefined' or 'null'", () => {
-    expect(caseLine("offered", {})).toBe("Offered to ");
-    expect(caseLine("note", { text: null })).toBe("Note: ");
-  });
-
-  it("describes an unknown kind with its details", () => {
-    expect(caseLine("slot_moved", { from: "10:00", to: "11:00" })).toBe("slot moved (from: 10:00, to: 11:00)");
-    expect(caseLine("tagged", { tags: ["vip", "fr"], extra: { a: 1 } })).toBe('tagged (tags: ["vip","fr"], extra: {"a":1})');
-    expect(caseLine("custom_event", {})).toBe("custom event");
-  });
-});
-
-describe("caseLine for parties", () => {
-  it("says who joined or left the call", () => {
-    expect(caseLine("party_joined", { address: "+12125550123", role: "customer" })).toBe("+12125550123 joined (customer)");
-    expect(caseLine("party_left", { address: "place:1002", cause: "transfer" })).toBe("place:1002 left (transfer)");
-    expect(caseLine("party_left", { address: "place:1002", cause: null })).toBe("place:1002 left");
-  });
-});
-
 describe("callbackTypeLabel and addressLabel", () => {
   it("names a delayed voice callback with agent preview as the agent knows it", () => {
     expect(callbackTypeLabel("delayed", "voice", true)).toBe("Delayed (Agent Preview)");
@@ -112,5 +62,64 @@ describe("callbackTypeLabel and addressLabel", () => {
     expect(addressLabel("routing-point:fraud-desk")).toBe("Routing point fraud-desk");
     expect(addressLabel("queue:cards")).toBe("Queue cards");
     expect(addressLabel("+12125550101")).toBe("+12125550101");
+  });
+
+  it("formats a number with the phone formatter given", () => {
+    expect(addressLabel("+12125550101", () => "(212) 555-0101")).toBe("(212) 555-0101");
+    expect(addressLabel("place:1002", () => "never")).toBe("Place 1002");
+  });
+});
+
+describe("names instead of codes", () => {
+  it("names callbacks by their channel, not 'Web Callback callback'", () => {
+    expect(label(CALLBACK_KIND, "voice")).toBe("Voice Callback");
+    expect(label(CALLBACK_KIND, "webcallback")).toBe("Web Callback");
+  });
+
+  it("names every callback state", () => {
+    const states = ["scheduled", "queued", "offered", "accepted", "dialing", "connected", "completed", "cancelled", "failed", "expired"];
+    for (const state of states) expect(label(CALLBACK_STATE, state)).toMatch(/^[A-Z][a-z]+$/);
+    expect(label(CALLBACK_STATE, "queued")).toBe("Waiting");
+  });
+
+  it("names a status reason: configured, Ringback's own, or the code in words", () => {
+    const configured = [{ code: "lunch", label: "Lunch" }];
+    expect(statusReason("lunch", configured)).toBe("Lunch");
+    expect(statusReason("missed-offer")).toBe("Missed an offer");
+    expect(statusReason("signed in")).toBe("Just signed in");
+    expect(statusReason("after call work ended")).toBe("After Call Work ended");
+    expect(statusReason("team-meeting")).toBe("Team meeting");
+    expect(statusReason("constructor")).toBe("Constructor");
+    expect(statusReason(null)).toBe("");
+  });
+
+  it("names a disposition from anywhere in the tree, or keeps the code", () => {
+    const tree = [
+      { code: "resolved", label: "Resolved", children: [{ code: "resolved.first-call", label: "Resolved on this call", children: [] }] },
+      { code: "follow-up", label: "Follow-up needed", children: [] },
+    ];
+    expect(dispositionName(tree, "resolved.first-call")).toBe("Resolved on this call");
+    expect(dispositionName(tree, "follow-up")).toBe("Follow-up needed");
+    expect(dispositionName(tree, "retired-code")).toBe("retired-code");
+    expect(dispositionName([], "resolved")).toBe("resolved");
+  });
+
+  it("words an agent's statuses for the Team Communicator", () => {
+    expect(
+      agentStatusLine(
+        [
+          { channel: "voice", status: "ready", busy: true },
+          { channel: "webcallback", status: "not_ready", busy: false, reason: "lunch" },
+        ],
+        [{ code: "lunch", label: "Lunch" }],
+      ),
+    ).toBe("Voice: Busy, Web Callback: Not Ready (Lunch)");
+    expect(agentStatusLine([{ channel: "voice", status: "not_ready", busy: false, reason: "missed-offer" }])).toBe("Voice: Not Ready (Missed an offer)");
+    expect(agentStatusLine([{ channel: "webcallback", status: "logged_out", busy: false, reason: "signed out" }])).toBe("Web Callback: Logged Out");
+  });
+
+  it("says Mark Done waits for a disposition in one wording", () => {
+    expect(dispositionNeeded("Mark Done")).toBe("Mark Done needs a disposition code");
+    expect(dispositionNeeded("Done")).toBe("Done needs a disposition code");
   });
 });

@@ -24,6 +24,31 @@ export const CALL_STATUS: Record<string, string> = {
   withdrawn: "Withdrawn",
 };
 
+/** A callback as the agent calls it, by the channel it came on. */
+export const CALLBACK_KIND: Record<string, string> = { voice: "Voice Callback", webcallback: "Web Callback" };
+
+/** A callback's state, as a supervisor reads it in a list of waiting callbacks. */
+export const CALLBACK_STATE: Record<string, string> = {
+  scheduled: "Scheduled",
+  queued: "Waiting",
+  offered: "Offered",
+  accepted: "Accepted",
+  dialing: "Dialing",
+  connected: "Connected",
+  completed: "Completed",
+  cancelled: "Cancelled",
+  failed: "Failed",
+  expired: "Expired",
+};
+
+/** The reasons Ringback itself gives a status (the configured Not Ready reasons have labels). */
+export const STATUS_REASON: Record<string, string> = {
+  "missed-offer": "Missed an offer",
+  "signed in": "Just signed in",
+  "signed out": "Signed out",
+  "after call work ended": "After Call Work ended",
+};
+
 export const CALLBACK_TYPE: Record<string, string> = {
   immediate: "Immediate",
   delayed: "Delayed",
@@ -68,43 +93,40 @@ export function fieldLabel(key: string): string {
   return bare.charAt(0).toUpperCase() + bare.slice(1);
 }
 
-/** What a case-history entry says, in one line. */
-export function caseLine(kind: string, detail: Record<string, unknown>): string {
-  const text = (key: string) => (detail[key] === undefined || detail[key] === null ? "" : String(detail[key]));
-  switch (kind) {
-    case "offered":
-      return `Offered to ${text("agent")}`;
-    case "accepted":
-      return "Accepted";
-    case "rejected":
-      return "Rejected";
-    case "timed_out":
-      return "Offer timed out";
-    case "dial":
-      return `Dialled ${text("number")} (attempt ${text("attempt")})`;
-    case "dial_result":
-      return `Call result: ${label(DIAL_RESULT, text("result"))}`;
-    case "dtmf":
-      return `DTMF digits sent: ${text("digits")}`;
-    case "note":
-      return `Note: ${text("text")}`;
-    case "disposition":
-      return `Disposition: ${text("code")}`;
-    case "email":
-      return `E-mail: ${text("subject") || text("to")}`;
-    case "call_state":
-      return `Call ${text("state")}${detail.cause ? ` (${text("cause")})` : ""}`;
-    case "done":
-      return "Marked done";
-    case "party_joined":
-      return `${text("address")} joined (${text("role")})`;
-    case "party_left":
-      return `${text("address")} left${detail.cause ? ` (${text("cause")})` : ""}`;
-    default: {
-      const rest = Object.entries(detail)
-        .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-        .join(", ");
-      return `${kind.replace(/_/g, " ")}${rest ? ` (${rest})` : ""}`;
-    }
+/** A status reason's name: a configured Not Ready reason's label, one of Ringback's own, or the
+ * code with spaces. */
+export function statusReason(reason: string | null | undefined, configured: { code: string; label: string }[] = []): string {
+  if (!reason) return "";
+  const known = configured.find((r) => r.code === reason)?.label ?? (Object.hasOwn(STATUS_REASON, reason) ? STATUS_REASON[reason] : undefined);
+  if (known) return known;
+  const words = reason.replace(/[-_]+/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** One wording for Mark Done waiting for a disposition (the button is "Done" in a preview). */
+export function dispositionNeeded(done: string): string {
+  return `${done} needs a disposition code`;
+}
+
+/** A disposition's name from the code tree ("resolved.first-call" -> "Resolved on this call"); the
+ * code itself if the tree does not have it. */
+export function dispositionName(tree: { code: string; label: string; children: unknown[] }[], code: string): string {
+  const stack = [...tree];
+  while (stack.length > 0) {
+    const node = stack.pop() as { code: string; label: string; children: unknown[] };
+    if (node.code === code) return node.label;
+    stack.push(...(node.children as typeof tree));
   }
+  return code;
+}
+
+/** An agent's statuses in one line: "Voice: Ready, Web Callback: Not Ready (Lunch)". */
+export function agentStatusLine(statuses: { channel: string; status: string; busy: boolean; reason?: string | null }[], reasons: { code: string; label: string }[] = []): string {
+  return statuses
+    .map((s) => {
+      const state = s.busy ? "Busy" : label(AGENT_STATUS, s.status);
+      const why = s.status === "not_ready" && s.reason ? ` (${statusReason(s.reason, reasons)})` : "";
+      return `${label(CHANNELS, s.channel)}: ${state}${why}`;
+    })
+    .join(", ");
 }

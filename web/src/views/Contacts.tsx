@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { api, unwrap, type Contact } from "../api/client";
 import { messageOf } from "../lib/problems";
-import { ErrorText, useDebounced, useLoaded, usePhoneFormat } from "./common";
+import { ErrorText, PhoneText, useDebounced, useLoaded, usePhoneFormat } from "./common";
 
 export function ContactDirectory() {
   const [query, setQuery] = useState("");
@@ -62,7 +62,9 @@ export function ContactCard({ contactId, title, service, editable = false, withH
             {c.phones.map((p) => (
               <div key={p.number}>
                 <dt>Phone{p.label ? ` (${p.label})` : ""}</dt>
-                <dd className="phone">{phone(p.number)}</dd>
+                <dd>
+                  <PhoneText text={phone(p.number)} />
+                </dd>
               </div>
             ))}
             {c.emails.map((e) => (

@@ -1,13 +1,15 @@
 // The Dispositions view: the code tree, one code per interaction.
 import { useState } from "react";
 import { api, unwrap, type DispositionNode, type Interaction } from "../api/client";
+import { dispositionName, dispositionNeeded } from "../lib/labels";
 import type { Act } from "./Desk";
-import { useLoaded, useServices } from "./common";
+import { useDispositionTree, useServices } from "./common";
 
 export function Dispositions({ interaction: i, act }: { interaction: Interaction; act: Act }) {
-  const tree = useLoaded(() => unwrap(api.GET("/api/v1/workspace/dispositions")), []);
+  const tree = useDispositionTree();
   const allowed = useServices().find((s) => s.name === i.callback.service)?.dispositions;
-  const roots = (tree.data ?? []).filter((node) => !allowed || allowed.length === 0 || allowed.includes(node.code));
+  const done = i.channel === "webcallback" && i.state === "preview" ? "Done" : "Mark Done";
+  const roots = tree.filter((node) => !allowed || allowed.length === 0 || allowed.includes(node.code));
 
   // Shown as chosen at once; the server's answer (or refusal) settles it.
   const [pending, setPending] = useState<string | null>(null);
@@ -37,7 +39,7 @@ export function Dispositions({ interaction: i, act }: { interaction: Interaction
         <legend>
           <h3>Dispositions</h3>
         </legend>
-        <p className="hint">{i.disposition ? `Chosen: ${i.disposition}` : i.disposition_required ? "Required before Mark Done." : "Optional."}</p>
+        <p className="hint">{i.disposition ? `Chosen: ${dispositionName(tree, i.disposition)}.` : i.disposition_required ? `${dispositionNeeded(done)}.` : "Optional."}</p>
         {render(roots, 0)}
       </fieldset>
     </section>

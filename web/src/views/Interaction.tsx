@@ -1,16 +1,17 @@
 // One interaction: Call Status, the toolbar of legal actions, and the views around the call.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { api, unwrap, type Action, type Agent, type CaseEntry, type Interaction } from "../api/client";
 import { callClock, formatElapsed, secondsSince } from "../lib/calltime";
-import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, caseLine, fieldLabel, label } from "../lib/labels";
-import { browserZone, inBothZones, inBothZonesText } from "../lib/time";
+import { caseSentences } from "../lib/history";
+import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, dispositionName, dispositionNeeded, fieldLabel, label } from "../lib/labels";
+import { browserZone, formatInZone, inBothZones, inBothZonesText } from "../lib/time";
 import { ContactCard } from "./Contacts";
 import type { Act } from "./Desk";
 import { Dispositions } from "./Dispositions";
 import { DtmfKeypad, EmailComposer, NoteEditor, RescheduleDialog } from "./InteractionDialogs";
 import { ResponsesView } from "./Responses";
 import { TeamCommunicator } from "./TeamCommunicator";
-import { Modal, deskShortcut, useLoaded, useNow, usePhoneFormat, useServices } from "./common";
+import { Modal, PhoneText, deskShortcut, useDispositionTree, useLoaded, useNow, usePhoneFormat, useServices } from "./common";
 
 type PostPath =
   | "/api/v1/workspace/interactions/{interaction_id}/call"
@@ -173,7 +174,7 @@ export function InteractionView({
       </div>
       {doneBlocked && (
         <p id={`${headingId}-blocked`} className="hint warning">
-          {previewing ? "Done" : "Mark Done"} needs a disposition code for {i.service_name}: choose one under Dispositions.
+          {dispositionNeeded(previewing ? "Done" : "Mark Done")} for {i.service_name}: choose one under Dispositions.
         </p>
       )}
       {i.state === "transferred" && <p className="hint">The customer is now with someone else. Add a note or a disposition, then Mark Done.</p>}
@@ -186,7 +187,7 @@ export function InteractionView({
         {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" service={i.callback.service} />}
         {has("disposition") && <Dispositions interaction={i} act={act} />}
         {has("note") && <NoteEditor interaction={i} act={act} />}
-        <CaseHistory history={history.data} />
+        <CaseHistory history={history.data} interaction={i} agent={agent} />
         {previewing && (
           <section className="panel" aria-label="Responses">
             <h3>Responses</h3>
@@ -230,7 +231,15 @@ function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction:
     <div className="call-bar">
       <div className="call-status" role="status" aria-label="Call Status">
         <span className="party">
-          <strong>{who}</strong> <span className="phone">{phone(i.callback.phone)}</span>
+          {i.callback.name ? (
+            <>
+              <strong>{i.callback.name}</strong> <PhoneText text={phone(i.callback.phone)} />
+            </>
+          ) : (
+            <strong>
+              <PhoneText text={phone(i.callback.phone)} />
+            </strong>
+          )}
           {i.actions.includes("email") && (
             <span className="party-menu">
               <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${who}`} onClick={() => setOpen(!open)}>
@@ -332,7 +341,7 @@ function CaseInformation({ interaction: i }: { interaction: Interaction }) {
         {Object.entries(i.preview).map(([key, value]) => (
           <div key={key}>
             <dt>{fieldLabel(key)}</dt>
-            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), i.callback.time_zone ?? i.service_time_zone) : key === "phone" && value ? phone(String(value)) : String(value)}</dd>
+            <dd>{previewValue(key, value, i, phone)}</dd>
           </div>
         ))}
       </dl>
@@ -363,7 +372,9 @@ function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
         </div>
         <div>
           <dt>Phone number</dt>
-          <dd className="phone">{phone(cb.phone)}</dd>
+          <dd>
+            <PhoneText text={phone(cb.phone)} />
+          </dd>
         </div>
         {cb.name && (
           <div>
@@ -400,7 +411,27 @@ function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
   );
 }
 
-function CaseHistory({ history }: { history: CaseEntry[] | null }) {
+/** A preview field's value as the agent reads it (offer and Case Information alike). */
+export function previewValue(key: string, value: unknown, i: Interaction, phone: (number: string) => string): ReactNode {
+  if (value === null || value === undefined || value === "") return "—";
+  if (key === "type") return label(CALLBACK_TYPE, String(value));
+  if (key === "desired_time") return inBothZonesText(String(value), i.callback.time_zone ?? i.service_time_zone);
+  if (key === "phone") return <PhoneText text={phone(String(value))} />;
+  return String(value);
+}
+
+function CaseHistory({ history, interaction: i, agent }: { history: CaseEntry[] | null; interaction: Interaction; agent: Agent }) {
+  const phone = usePhoneFormat(i.callback.service);
+  const tree = useDispositionTree();
+  const zone = browserZone();
+  const entries = history ?? [];
+  const sentences = caseSentences(entries, {
+    me: { login: agent.login, place: agent.place },
+    customer: { name: i.callback.name, phone: i.callback.phone },
+    phone,
+    when: (iso) => formatInZone(iso, zone),
+    disposition: (code) => dispositionName(tree, code),
+  });
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
     // The newest entry is the one the agent wants to see.
@@ -410,9 +441,9 @@ function CaseHistory({ history }: { history: CaseEntry[] | null }) {
     <section className="panel" aria-label="Case History">
       <h3>Case History</h3>
       <ol className="history" ref={list}>
-        {(history ?? []).map((entry, index) => (
+        {entries.map((entry, index) => (
           <li key={index}>
-            <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString()}</time> <span className="actor">{entry.actor}</span> {caseLine(entry.kind, entry.detail)}
+            <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString([], { timeZone: zone })}</time> {sentences[index]}
           </li>
         ))}
       </ol>

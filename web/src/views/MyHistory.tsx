@@ -1,11 +1,12 @@
 // My History: the interactions I marked done.
 import { api, unwrap } from "../api/client";
-import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
-import { ErrorText, useLoaded, usePhones } from "./common";
+import { CALL_STATUS, CALLBACK_STATE, CHANNELS, dispositionName, label } from "../lib/labels";
+import { ErrorText, useDispositionTree, useLoaded, usePhones } from "./common";
 
 export function MyHistory() {
   const history = useLoaded(() => unwrap(api.GET("/api/v1/workspace/interactions/history")), []);
   const phone = usePhones();
+  const tree = useDispositionTree();
   return (
     <div>
       <button type="button" className="plain" onClick={history.reload}>
@@ -29,8 +30,10 @@ export function MyHistory() {
               <td>{i.ended_at ? new Date(i.ended_at).toLocaleString() : ""}</td>
               <td>{i.callback.name || phone(i.callback.phone, i.callback.service)}</td>
               <td>{label(CHANNELS, i.channel)}</td>
-              <td>{i.disposition ?? "—"}</td>
-              <td>{label(CALL_STATUS, i.state)} · {i.callback.state}</td>
+              <td>{i.disposition ? dispositionName(tree, i.disposition) : "—"}</td>
+              <td>
+                {label(CALL_STATUS, i.state)} · {label(CALLBACK_STATE, i.callback.state)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,7 +1,7 @@
 // My Status: one control per channel, with the Not Ready reasons and After Call Work.
 import { api, unwrap, type ChannelStatus } from "../api/client";
 import { formatSeconds, secondsLeft } from "../lib/countdown";
-import { AGENT_STATUS, CHANNELS, label } from "../lib/labels";
+import { AGENT_STATUS, CHANNELS, label, statusReason } from "../lib/labels";
 import type { Act } from "./Desk";
 import { useLoaded, useNow } from "./common";
 
@@ -52,7 +52,7 @@ export function MyStatus({ statuses, act, skewMs }: { statuses: Record<string, C
             </label>
             <span className="status-text" aria-live="polite" aria-label={`${label(CHANNELS, channel)}: ${label(AGENT_STATUS, status.status)}`}>
               {status.busy ? "Busy" : ""}
-              {status.status === "not_ready" && status.reason && !value.includes(":") ? status.reason : ""}
+              {status.status === "not_ready" && status.reason && !value.includes(":") ? statusReason(status.reason) : ""}
               {acw !== null ? `${formatSeconds(acw)} left` : ""}
             </span>
           </div>

@@ -2,9 +2,9 @@
 import { useEffect, useRef } from "react";
 import type { Interaction } from "../api/client";
 import { formatSeconds, secondsLeft } from "../lib/countdown";
-import { CALLBACK_TYPE, CHANNELS, callbackTypeLabel, fieldLabel, label } from "../lib/labels";
-import { inBothZonesText } from "../lib/time";
+import { CALLBACK_KIND, callbackTypeLabel, fieldLabel, label } from "../lib/labels";
 import type { Answer } from "./Desk";
+import { previewValue } from "./Interaction";
 import { useNow, usePhoneFormat, useServices } from "./common";
 
 export function Notification({ offer, answer, busy, skewMs }: { offer: Interaction; answer: Answer; busy: boolean; skewMs: number }) {
@@ -27,7 +27,7 @@ export function Notification({ offer, answer, busy, skewMs }: { offer: Interacti
   return (
     <article role="alertdialog" aria-labelledby={titleId} aria-describedby={`${titleId}-timeout`} className="notification">
       <h2 id={titleId}>
-        {label(CHANNELS, offer.channel)} callback: {offer.callback.name || phone(offer.callback.phone)}
+        {label(CALLBACK_KIND, offer.channel)}: {offer.callback.name || phone(offer.callback.phone)}
       </h2>
       <p className="meta">
         {offer.service_name} · {callbackTypeLabel(offer.callback.type, offer.channel, agentPreview)}
@@ -36,7 +36,7 @@ export function Notification({ offer, answer, busy, skewMs }: { offer: Interacti
         {Object.entries(offer.preview).map(([key, value]) => (
           <div key={key}>
             <dt>{fieldLabel(key)}</dt>
-            <dd>{key === "type" ? label(CALLBACK_TYPE, String(value)) : key === "desired_time" && value ? inBothZonesText(String(value), offer.callback.time_zone ?? offer.service_time_zone) : key === "phone" && value ? phone(String(value)) : String(value)}</dd>
+            <dd>{previewValue(key, value, offer, phone)}</dd>
           </div>
         ))}
       </dl>

@@ -2,11 +2,11 @@
 import { useEffect, useState } from "react";
 import { api, unwrap, type Agent, type Schemas } from "../api/client";
 import { formatSeconds } from "../lib/countdown";
-import { AGENT_STATUS, CALL_STATUS, CALLBACK_TYPE, CHANNELS, label } from "../lib/labels";
+import { AGENT_STATUS, CALL_STATUS, CALLBACK_STATE, CALLBACK_TYPE, CHANNELS, label, statusReason } from "../lib/labels";
 import { messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
 import { browserZone, formatInZone } from "../lib/time";
-import { ErrorText, Modal, usePhoneFormat, usePhones } from "./common";
+import { ErrorText, Modal, PhoneText, useNotReadyReasons, usePhoneFormat, usePhones } from "./common";
 
 type Queue = Schemas["QueueRead"];
 type Waiting = Schemas["WaitingCallbackRead"];
@@ -25,6 +25,10 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
   const [cancelling, setCancelling] = useState<Waiting | null>(null);
   const zone = browserZone();
   const phone = usePhones();
+  const reasons = useNotReadyReasons();
+  // Codes and logins are shown by their names.
+  const serviceName = (code: string) => queues.find((q) => q.service === code)?.display_name ?? code;
+  const agentName = (login: string) => agents.find((a) => a.login === login)?.name ?? login;
 
   useEffect(() => {
     let live = true;
@@ -173,7 +177,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
           </thead>
           <tbody>
             {waiting.map((cb) => (
-              <WaitingRow key={cb.id} callback={cb} zone={zone} onCancel={() => setCancelling(cb)} onPriority={(priority) => change(() => unwrap(api.PUT("/api/v1/workspace/supervisor/callbacks/{callback_id}/priority", { params: { path: { callback_id: cb.id } }, body: { priority } })))} />
+              <WaitingRow key={cb.id} callback={cb} zone={zone} serviceName={serviceName} agentName={agentName} onCancel={() => setCancelling(cb)} onPriority={(priority) => change(() => unwrap(api.PUT("/api/v1/workspace/supervisor/callbacks/{callback_id}/priority", { params: { path: { callback_id: cb.id } }, body: { priority } })))} />
             ))}
           </tbody>
         </table>
@@ -203,7 +207,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
                   const s = a.statuses.find((x) => x.channel === channel);
                   return (
                     <td key={channel} data-column={channel}>
-                      {s ? `${label(AGENT_STATUS, s.status)}${s.busy ? " · Busy" : ""}${s.status === "not_ready" && s.reason ? ` (${s.reason})` : ""}` : "—"}
+                      {s ? `${label(AGENT_STATUS, s.status)}${s.busy ? " · Busy" : ""}${s.status === "not_ready" && s.reason ? ` (${statusReason(s.reason, reasons)})` : ""}` : "—"}
                     </td>
                   );
                 })}
@@ -227,7 +231,21 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
   );
 }
 
-function WaitingRow({ callback: cb, zone, onCancel, onPriority }: { callback: Waiting; zone: string; onCancel: () => void; onPriority: (priority: number) => void }) {
+function WaitingRow({
+  callback: cb,
+  zone,
+  serviceName,
+  agentName,
+  onCancel,
+  onPriority,
+}: {
+  callback: Waiting;
+  zone: string;
+  serviceName: (code: string) => string;
+  agentName: (login: string) => string;
+  onCancel: () => void;
+  onPriority: (priority: number) => void;
+}) {
   const [priority, setPriority] = useState(String(cb.priority));
   useEffect(() => setPriority(String(cb.priority)), [cb.priority]);
   const when = cb.state === "scheduled" ? cb.due_at : cb.queued_at;
@@ -236,13 +254,16 @@ function WaitingRow({ callback: cb, zone, onCancel, onPriority }: { callback: Wa
   return (
     <tr data-callback={cb.id}>
       <th scope="row">
-        {who} <small className="phone">{phone(cb.phone)}</small>
+        {who}{" "}
+        <small>
+          <PhoneText text={phone(cb.phone)} />
+        </small>
       </th>
-      <td>{cb.service}</td>
+      <td>{serviceName(cb.service)}</td>
       <td>
-        {cb.state}
-        {cb.offered_to ? ` to ${cb.offered_to}` : ""}
-        {cb.reserved_for ? ` (personal: ${cb.reserved_for})` : ""}
+        {label(CALLBACK_STATE, cb.state)}
+        {cb.offered_to ? ` to ${agentName(cb.offered_to)}` : ""}
+        {cb.reserved_for ? ` (personal callback of ${agentName(cb.reserved_for)})` : ""}
       </td>
       <td>{label(CALLBACK_TYPE, cb.type)}</td>
       <td>{when ? formatInZone(when, zone) : "—"}</td>

@@ -1,8 +1,9 @@
 // Team Communicator: find agents, queues, routing points and contacts; favorites and recents.
 import { useState } from "react";
 import { api, unwrap, type Target } from "../api/client";
+import { agentStatusLine } from "../lib/labels";
 import { messageOf } from "../lib/problems";
-import { ErrorText, useDebounced, useLoaded, usePhoneFormat } from "./common";
+import { ErrorText, PhoneText, useDebounced, useLoaded, useNotReadyReasons, usePhoneFormat } from "./common";
 
 const KIND_LABEL: Record<string, string> = { agent: "Agent", queue: "Queue", "routing-point": "Routing point", contact: "Contact", favorite: "Favorite", recent: "Recent" };
 
@@ -12,6 +13,7 @@ export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (tar
   const [query, setQuery] = useState("");
   const [error, setError] = useState<string | null>(null);
   const phone = usePhoneFormat();
+  const reasons = useNotReadyReasons();
   const settled = useDebounced(query.trim());
   const found = useLoaded(
     () => (settled ? unwrap(api.GET("/api/v1/workspace/team-communicator", { params: { query: { q: settled } } })) : Promise.resolve([] as Target[])),
@@ -35,8 +37,8 @@ export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (tar
   const rows: Target[] = settled
     ? (found.data ?? [])
     : [
-        ...(favorites.data ?? []).map((f) => ({ kind: "favorite", target: f.target, label: f.label, detail: "" })),
-        ...(recents.data ?? []).filter((r) => !favoriteTargets.has(r.target)).map((r) => ({ kind: "recent", target: r.target, label: r.label, detail: "" })),
+        ...(favorites.data ?? []).map((f) => ({ kind: "favorite", target: f.target, label: f.label, detail: "", statuses: [] })),
+        ...(recents.data ?? []).filter((r) => !favoriteTargets.has(r.target)).map((r) => ({ kind: "recent", target: r.target, label: r.label, detail: "", statuses: [] })),
       ];
 
   return (
@@ -55,8 +57,10 @@ export function TeamCommunicator({ onPick, pickLabel, refresh }: { onPick?: (tar
             <span className="label">{/^\+\d+$/.test(row.label) ? phone(row.label) : row.label}</span>
             {row.kind === "contact" ? (
               <small className="detail">
-                <span className="phone">{phone(row.target)}</span> ({row.detail})
+                <PhoneText text={phone(row.target)} /> ({row.detail})
               </small>
+            ) : row.kind === "agent" && row.statuses && row.statuses.length > 0 ? (
+              <small className="detail">{agentStatusLine(row.statuses, reasons)}</small>
             ) : (
               row.detail && <small className="detail">{row.detail}</small>
             )}

@@ -1,5 +1,5 @@
 // Small building blocks shared by the views.
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { deskRegion, formatPhone } from "../lib/phone";
 import { messageOf } from "../lib/problems";
@@ -71,23 +71,43 @@ export function useNow(intervalMs = 250): number {
   return now;
 }
 
-let services: Promise<Schemas["AgentServiceRead"][]> | null = null;
+/** Configuration read once per page (it changes only when the configuration is applied). */
+const configuration = new Map<string, Promise<unknown>>();
 
-/** The services, read once per page (they change only when the configuration is applied). */
-export function useServices(): Schemas["AgentServiceRead"][] {
-  const [list, setList] = useState<Schemas["AgentServiceRead"][]>([]);
+function useConfiguration<T>(key: string, load: () => Promise<T[]>): T[] {
+  const [list, setList] = useState<T[]>([]);
   useEffect(() => {
-    services ??= unwrap(api.GET("/api/v1/workspace/services")).catch((failure: unknown) => {
-      services = null;
-      throw failure;
-    });
+    let pending = configuration.get(key) as Promise<T[]> | undefined;
+    if (!pending) {
+      pending = load().catch((failure: unknown) => {
+        configuration.delete(key);
+        throw failure;
+      });
+      configuration.set(key, pending);
+    }
     let live = true;
-    services.then((found) => live && setList(found)).catch(() => undefined);
+    pending.then((found) => live && setList(found)).catch(() => undefined);
     return () => {
       live = false;
     };
-  }, []);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
   return list;
+}
+
+/** The callback services. */
+export function useServices(): Schemas["AgentServiceRead"][] {
+  return useConfiguration("services", () => unwrap(api.GET("/api/v1/workspace/services")));
+}
+
+/** The disposition codes, as a tree. */
+export function useDispositionTree(): Schemas["DispositionNode"][] {
+  return useConfiguration("dispositions", () => unwrap(api.GET("/api/v1/workspace/dispositions")));
+}
+
+/** The configured Not Ready reasons. */
+export function useNotReadyReasons(): { code: string; label: string }[] {
+  return useConfiguration("not-ready-reasons", () => unwrap(api.GET("/api/v1/workspace/not-ready-reasons")));
 }
 
 /** Formats phone numbers for people: national format in the region of `service` (the callback's
@@ -106,6 +126,21 @@ export function usePhones(): (number: string, service?: string) => string {
       return formatPhone(number, region);
     },
     [services],
+  );
+}
+
+/** A formatted number that wraps only between its groups: "(212) 555-0142" may break at the
+ * space, never after the hyphen. */
+export function PhoneText({ text }: { text: string }) {
+  return (
+    <span className="phone">
+      {text.split(" ").map((group, n) => (
+        <Fragment key={n}>
+          {n > 0 && " "}
+          <span className="nowrap">{group}</span>
+        </Fragment>
+      ))}
+    </span>
   );
 }
 
