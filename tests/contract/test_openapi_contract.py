@@ -36,6 +36,7 @@ def sign_in(url: str, login: str) -> str:
     return token
 
 
+@pytest.mark.timeout(900)  # a few minutes on two cores; more when the machine is busy
 def test_the_server_keeps_its_openapi_contract(database_url: str, tmp_path: Path) -> None:
     engine = database_url.split(":")[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

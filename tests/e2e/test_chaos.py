@@ -153,6 +153,7 @@ class Agent(threading.Thread):
         self.floor: int | None = None
         self.seen: set[int] = set()
         self.handled = 0
+        self.hiccups: list[str] = []
         self.screen = threading.Thread(target=self._follow_screen, daemon=True)
 
     def call(self, method: str, path: str, **options: Any) -> httpx.Response | None:
@@ -186,21 +187,28 @@ class Agent(threading.Thread):
         self.sign_in()
         self.screen.start()
         while not self.stop.is_set():
-            listed = self.call("GET", "/interactions")
-            if listed is None or listed.status_code != 200:
-                time.sleep(0.1)
-                continue
-            mine = listed.json()
-            if not mine:
-                me = self.call("GET", "/me")
-                if me is not None and me.status_code == 200:
-                    voice = next(s for s in me.json()["statuses"] if s["channel"] == "voice")
-                    if voice["status"] != "ready":
-                        self.call("PUT", "/status/voice", json={"status": "ready"})
-            for interaction in mine:
-                self._advance(interaction)
+            try:
+                self._work()
+            except Exception as exc:
+                # A node dying mid-answer (a reset, a half-written body): a desk tries again.
+                self.hiccups.append(f"{type(exc).__name__}: {exc}")
             time.sleep(0.1)
         self.call("PUT", "/status/voice", json={"status": "not_ready", "reason": "break"})
+
+    def _work(self) -> None:
+        """One look at the desk: Ready when idle, and each interaction one step further."""
+        listed = self.call("GET", "/interactions")
+        if listed is None or listed.status_code != 200:
+            return
+        mine = listed.json()
+        if not mine:
+            me = self.call("GET", "/me")
+            if me is not None and me.status_code == 200:
+                voice = next(s for s in me.json()["statuses"] if s["channel"] == "voice")
+                if voice["status"] != "ready":
+                    self.call("PUT", "/status/voice", json={"status": "ready"})
+        for interaction in mine:
+            self._advance(interaction)
 
     def _advance(self, interaction: dict[str, Any]) -> None:
         path = f"/interactions/{interaction['id']}"
@@ -216,6 +224,8 @@ class Agent(threading.Thread):
                 done = self.call("POST", f"{path}/done")
                 if done is not None and done.status_code == 200:
                     self.handled += 1
+                elif done is not None:
+                    self.hiccups.append(f"done: {done.status_code} {done.text}")
 
     def _follow_screen(self) -> None:
         """The agent's screen: one WebSocket through a random node, resumed elsewhere."""
@@ -300,7 +310,7 @@ def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_
                 cluster.kill_and_restart_node(rng.randrange(NODES))
             intake.stop.set()
             intake.join(timeout=15)
-            settled = _wait_until_settled(database_url, timeout=90)
+            settled = _wait_until_settled(database_url, agents, timeout=90)
         figures = {
             "requests acknowledged": len(intake.acknowledged),
             "request attempts": intake.attempts,
@@ -310,6 +320,7 @@ def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_
             "node recovery max s": round(max(cluster.recoveries), 2),
             "switch recovery s": round(switch_recovery or 0, 2),
             "callbacks handled by agents": sum(a.handled for a in agents),
+            "desk requests retried": sum(len(a.hiccups) for a in agents),
             "settled after s": round(settled, 1),
         }
         print("\nchaos figures:", json.dumps(figures, indent=2))
@@ -325,7 +336,7 @@ def _rows(database_url: str, sql: str) -> list[Any]:
     return rows
 
 
-def _wait_until_settled(database_url: str, timeout: float) -> float:
+def _wait_until_settled(database_url: str, agents: list[Agent], timeout: float) -> float:
     """Seconds until no callback is waiting for an agent or in a call."""
     started = time.monotonic()
     while True:
@@ -347,7 +358,8 @@ def _wait_until_settled(database_url: str, timeout: float) -> float:
                 "FROM callbacks c LEFT JOIN interactions i ON i.callback_id = c.id "
                 "WHERE c.state IN ('offered', 'accepted', 'dialing', 'connected')",
             )
-            raise AssertionError(f"callbacks still in progress: {busy}: {detail}")
+            desks = {agent.login: agent.hiccups[-3:] for agent in agents}
+            raise AssertionError(f"callbacks still in progress: {busy}: {detail}; desks: {desks}")
         time.sleep(0.5)
 
 
