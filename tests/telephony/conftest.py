@@ -18,6 +18,7 @@ from ringback.telephony.sim import (
     TargetBehaviour,
     TargetResponse,
 )
+from ringback.telephony.switch import Switch
 
 PLACE = "place:1001"
 ANSWERS = "+12125550100"
@@ -75,11 +76,10 @@ async def simulated_switch(clock: ManualClock) -> AsyncIterator[SimulatedSwitch]
     await switch.close()
 
 
-@pytest.fixture
-def sim_environment(simulated_switch: SimulatedSwitch) -> ContractEnvironment:
-    """The simulated switch with the fast script's numbers and targets, for the contract."""
+def fast_script_environment(switch: Switch, **timing: float) -> ContractEnvironment:
+    """``switch``, running the fast script, with its numbers and targets for the contract."""
     return ContractEnvironment(
-        switch=simulated_switch,
+        switch=switch,
         place=PLACE,
         answers=ANSWERS,
         answers_then_hangs_up=ANSWERS_THEN_HANGS_UP,
@@ -92,9 +92,14 @@ def sim_environment(simulated_switch: SimulatedSwitch) -> ContractEnvironment:
         target_accepts=TARGET_ACCEPTS,
         target_declines=TARGET_DECLINES,
         target_accepts_then_ends=TARGET_ACCEPTS_THEN_ENDS,
-        timeout=2.0,
-        settle_seconds=0.1,
+        **timing,
     )
+
+
+@pytest.fixture
+def sim_environment(simulated_switch: SimulatedSwitch) -> ContractEnvironment:
+    """The simulated switch with the fast script's numbers and targets, for the contract."""
+    return fast_script_environment(simulated_switch, timeout=2.0, settle_seconds=0.1)
 
 
 @pytest.fixture

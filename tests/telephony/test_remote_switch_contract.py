@@ -10,19 +10,10 @@ import httpx
 import pytest
 from tests.e2e.conftest import serving_app
 from tests.telephony.conftest import (
-    ANSWERING_MACHINE,
     ANSWERS,
-    ANSWERS_THEN_HANGS_UP,
-    BUSY,
     FAST_SCRIPT,
-    FAX,
-    INVALID,
-    NETWORK_ERROR,
-    NO_ANSWER,
     PLACE,
-    TARGET_ACCEPTS,
-    TARGET_ACCEPTS_THEN_ENDS,
-    TARGET_DECLINES,
+    fast_script_environment,
 )
 from tests.telephony.contract import (
     ContractEnvironment,
@@ -72,23 +63,7 @@ async def remote_switch(switch_service: str, clock: ManualClock) -> AsyncIterato
 class TestRemoteSwitchContract(SwitchContract):
     @pytest.fixture
     def environment(self, remote_switch: RemoteSwitch) -> ContractEnvironment:
-        return ContractEnvironment(
-            switch=remote_switch,
-            place=PLACE,
-            answers=ANSWERS,
-            answers_then_hangs_up=ANSWERS_THEN_HANGS_UP,
-            busy=BUSY,
-            no_answer=NO_ANSWER,
-            answering_machine=ANSWERING_MACHINE,
-            fax=FAX,
-            invalid=INVALID,
-            network_error=NETWORK_ERROR,
-            target_accepts=TARGET_ACCEPTS,
-            target_declines=TARGET_DECLINES,
-            target_accepts_then_ends=TARGET_ACCEPTS_THEN_ENDS,
-            timeout=3.0,
-            settle_seconds=0.2,
-        )
+        return fast_script_environment(remote_switch, timeout=3.0, settle_seconds=0.2)
 
 
 pytestmark = pytest.mark.anyio
