@@ -310,7 +310,7 @@ def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_
                 cluster.kill_and_restart_node(rng.randrange(NODES))
             intake.stop.set()
             intake.join(timeout=15)
-            settled = _wait_until_settled(database_url, agents, timeout=90)
+            settled = _wait_until_settled(database_url, agents, timeout=150)
         figures = {
             "requests acknowledged": len(intake.acknowledged),
             "request attempts": intake.attempts,
