@@ -150,7 +150,10 @@ class RtpCapture:
                 continue
             except OSError:
                 return
-            packet = parse_rtp(datagram, time.monotonic())
+            try:
+                packet = parse_rtp(datagram, time.monotonic())
+            except (struct.error, IndexError):  # not RTP after all (the filter came late)
+                continue
             if packet is not None:
                 with self._lock:
                     self._packets.append(packet)
