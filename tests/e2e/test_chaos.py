@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import statistics
 import threading
@@ -297,7 +298,7 @@ def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_
     keys = prepare(database_url, keys=KEYS | {"chaos": (["*"], 1_000_000)})
     rng = random.Random(SEED)
     with ExitStack() as stack:
-        logs = ARTIFACTS / f"run-{time.strftime('%Y%m%dT%H%M%S')}"
+        logs = ARTIFACTS / f"run-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
         logs.mkdir(parents=True)
         cluster = Cluster(database_url, logs, stack)
         with agents_and_customers(cluster, keys["chaos"]) as (intake, agents):
