@@ -55,6 +55,7 @@ from collections.abc import Callable, Mapping
 import structlog
 
 from ringback.clock import Clock
+from ringback.telephony.announcer import CallAnnouncer
 from ringback.telephony.sim.calls import (
     CallAction,
     CallView,
@@ -76,15 +77,11 @@ from ringback.telephony.sim.script import (
 )
 from ringback.telephony.switch import (
     CallState,
-    CallStateChanged,
-    ConsultationChanged,
     ConsultationState,
     DialCompleted,
     DialResult,
     DtmfSent,
     EventHandler,
-    PartyJoined,
-    PartyLeft,
     PartyRole,
     Switch,
     SwitchError,
@@ -96,7 +93,7 @@ log = structlog.get_logger(__name__)
 Timers = set[asyncio.Task[None]]
 
 
-class SimulatedSwitch:
+class SimulatedSwitch(CallAnnouncer):
     """A :class:`~ringback.telephony.switch.Switch` whose customers and targets follow a script."""
 
     def __init__(self, *, script: SimulatorScript, clock: Clock) -> None:
@@ -124,10 +121,6 @@ class SimulatedSwitch:
         return self._known(call_id).view()
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def subscribe(self, handler: EventHandler) -> None:
-        """Deliver every event to ``handler``, in the order the switch emitted them."""
-        self._handlers.append(handler)
 
     async def start(self) -> None:
         if self._running:
@@ -457,73 +450,6 @@ class SimulatedSwitch:
     def _call(self, call_id: str) -> SimulatedCall:
         self._require_running()
         return self._known(call_id)
-
-    def _consultation(self, call: SimulatedCall, consultation_id: str) -> Consultation:
-        consultation = call.consultations.get(consultation_id)
-        if consultation is None:
-            raise SwitchError(
-                "unknown-consultation",
-                f"no consultation {consultation_id!r} on call {call.call_id}",
-            )
-        return consultation
-
-    def _join(self, call: SimulatedCall, party: Party) -> None:
-        call.parties.append(party)
-        self._emit(
-            PartyJoined(
-                call_id=call.call_id, at=self._clock.now(), address=party.address, role=party.role
-            )
-        )
-
-    def _leave(self, call: SimulatedCall, party: Party, *, cause: str) -> None:
-        # A declining target never joined; it is reported as leaving all the same.
-        if party in call.parties:
-            call.parties.remove(party)
-        self._emit(
-            PartyLeft(
-                call_id=call.call_id,
-                at=self._clock.now(),
-                address=party.address,
-                role=party.role,
-                cause=cause,
-            )
-        )
-
-    def _announce_state(self, call: SimulatedCall, *, cause: str | None = None) -> None:
-        self._announce(call, call.state, cause=cause)
-
-    def _announce(self, call: SimulatedCall, state: CallState, *, cause: str | None) -> None:
-        self._emit(
-            CallStateChanged(call_id=call.call_id, at=self._clock.now(), state=state, cause=cause)
-        )
-
-    def _announce_consultation(self, call: SimulatedCall, consultation: Consultation) -> None:
-        self._emit(
-            ConsultationChanged(
-                call_id=call.call_id,
-                at=self._clock.now(),
-                consultation_id=consultation.consultation_id,
-                target=consultation.target,
-                state=consultation.state,
-            )
-        )
-
-    def _emit(self, event: SwitchEvent) -> None:
-        self._events.put_nowait(event)
-
-    async def _deliver(self) -> None:
-        # One queue for all calls keeps every call's events in order; a handler's failure is
-        # its own business and must not stop the calls of every other agent.
-        while (event := await self._events.get()) is not None:
-            for handler in tuple(self._handlers):
-                try:
-                    await handler(event)
-                except Exception:
-                    log.exception(
-                        "switch event handler failed",
-                        call_id=event.call_id,
-                        event_type=type(event).__name__,
-                    )
 
     def _later(self, seconds: float, step: Callable[[], None], *owners: Timers) -> None:
         """Run ``step`` after ``seconds``, unless one of the ``owners`` is cancelled first."""

@@ -33,6 +33,7 @@ from collections import OrderedDict
 import structlog
 
 from ringback.clock import Clock
+from ringback.telephony.announcer import CallAnnouncer
 from ringback.telephony.sim.calls import (
     CallAction,
     Consultation,
@@ -64,15 +65,11 @@ from ringback.telephony.sip.protocol import (
 from ringback.telephony.sip.settings import LEGS_PER_CALL, SipSettings
 from ringback.telephony.switch import (
     CallState,
-    CallStateChanged,
-    ConsultationChanged,
     ConsultationState,
     DialCompleted,
     DialResult,
     DtmfSent,
     EventHandler,
-    PartyJoined,
-    PartyLeft,
     PartyRole,
     Switch,
     SwitchError,
@@ -89,7 +86,7 @@ RING_TIMEOUT = 408
 SETUP_TIMEOUT = 503
 
 
-class SipSwitch:
+class SipSwitch(CallAnnouncer):
     """A :class:`~ringback.telephony.switch.Switch` on SIP, through PJSIP media workers."""
 
     def __init__(self, *, settings: SipSettings, clock: Clock) -> None:
@@ -119,10 +116,6 @@ class SipSwitch:
         return None if call is None else call.worker
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def subscribe(self, handler: EventHandler) -> None:
-        """Deliver every event to ``handler``, in the order the switch emitted them."""
-        self._handlers.append(handler)
 
     async def start(self) -> None:
         """Start the spare media workers; SwitchError if they cannot start."""
@@ -656,72 +649,6 @@ class SipSwitch:
         if call is None:
             raise SwitchError("unknown-call", f"no call {call_id!r} on this switch")
         return call
-
-    def _consultation(self, call: SipCall, consultation_id: str) -> Consultation:
-        consultation = call.consultations.get(consultation_id)
-        if consultation is None:
-            raise SwitchError(
-                "unknown-consultation",
-                f"no consultation {consultation_id!r} on call {call.call_id}",
-            )
-        return consultation
-
-    def _join(self, call: SipCall, party: Party) -> None:
-        call.parties.append(party)
-        self._emit(
-            PartyJoined(
-                call_id=call.call_id, at=self._clock.now(), address=party.address, role=party.role
-            )
-        )
-
-    def _leave(self, call: SipCall, party: Party, *, cause: str) -> None:
-        if party in call.parties:
-            call.parties.remove(party)
-        self._emit(
-            PartyLeft(
-                call_id=call.call_id,
-                at=self._clock.now(),
-                address=party.address,
-                role=party.role,
-                cause=cause,
-            )
-        )
-
-    def _announce_state(self, call: SipCall, *, cause: str | None = None) -> None:
-        self._announce(call, call.state, cause=cause)
-
-    def _announce(self, call: SipCall, state: CallState, *, cause: str | None) -> None:
-        self._emit(
-            CallStateChanged(call_id=call.call_id, at=self._clock.now(), state=state, cause=cause)
-        )
-
-    def _announce_consultation(self, call: SipCall, consultation: Consultation) -> None:
-        self._emit(
-            ConsultationChanged(
-                call_id=call.call_id,
-                at=self._clock.now(),
-                consultation_id=consultation.consultation_id,
-                target=consultation.target,
-                state=consultation.state,
-            )
-        )
-
-    def _emit(self, event: SwitchEvent) -> None:
-        self._events.put_nowait(event)
-
-    async def _deliver(self) -> None:
-        # One queue for all calls keeps every call's events in order; a handler's failure is
-        # its own business and must not stop the calls of every other agent.
-        while (event := await self._events.get()) is not None:
-            for handler in tuple(self._handlers):
-                try:
-                    await handler(event)
-                except Exception:
-                    log.exception(
-                        "switch event handler failed",
-                        call_id=event.call_id,
-                        event_type=type(event).__name__,
-                    )
 
 
 def _is_a_switch(switch: SipSwitch) -> Switch:
