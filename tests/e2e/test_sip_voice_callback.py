@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.e2e.conftest import RunningServer, prepare
 from tests.e2e.process import ringback_node, ringback_switch
@@ -21,7 +23,8 @@ from tests.support import TEST_CONFIG
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sip]
 
-AGENT_TONE, CUSTOMER_TONE = 1000, 880  # above the hold music, which stays below 600 Hz
+# Above the hold music, which stays below 600 Hz.
+AGENT_TONE, CUSTOMER_TONE, SECOND_AGENT_TONE = 1000, 880, 1320
 CUSTOMER = "+442079460801"
 
 
@@ -57,8 +60,17 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 15) -> Any:
     return found
 
 
+@dataclass(frozen=True)
+class SipSite:
+    server: RunningServer
+    switch_url: str
+
+    def switch_metrics(self) -> str:
+        return httpx.get(f"{self.switch_url}/metrics", timeout=5).text
+
+
 @contextmanager
-def sip_site(database_url: str, sip_registrar: Any, tmp_path: Path) -> Iterator[RunningServer]:
+def sip_site(database_url: str, sip_registrar: Any, tmp_path: Path) -> Iterator[SipSite]:
     """A node whose switch service drives SIP through the lab's Kamailio."""
     if database_url.startswith("postgresql"):
         pytest.skip("the telephony is what this test is about; SQLite carries it (one node)")
@@ -71,7 +83,7 @@ def sip_site(database_url: str, sip_registrar: Any, tmp_path: Path) -> Iterator[
             ringback_switch(config=config, driver="sip", log=tmp_path / "switch.log") as switch,
             ringback_node(database_url, switch=switch.url, log=tmp_path / "node.log") as node,
         ):
-            yield RunningServer(node.url, keys, database_url)
+            yield SipSite(RunningServer(node.url, keys, database_url), switch.url)
     finally:
         rtp.release()
 
@@ -81,9 +93,12 @@ def test_a_voice_callback_on_sip_phones_with_sound(
 ) -> None:
     agent_phone = sip_phones("1001", tone=AGENT_TONE)
     customer_phone = sip_phones(CUSTOMER, tone=CUSTOMER_TONE)
-    with sip_site(database_url, sip_registrar, tmp_path) as server:
+    bob_phone = sip_phones("1002", tone=SECOND_AGENT_TONE)
+    with sip_site(database_url, sip_registrar, tmp_path) as site:
+        server = site.server
         callback = request_callback(server, "+44 20 7946 0801")
         ada = AgentDesk(server, "ada")
+        bob = AgentDesk(server, "bob")
         try:
             ada.status("voice", "ready")
             offered = ada.wait_offer()
@@ -116,14 +131,50 @@ def test_a_voice_callback_on_sip_phones_with_sound(
                 "the customer's digit did not reach the case history",
             )
 
-            assert ada.act(offered["id"], "end-call").status_code == 200
-            ada.wait_state(offered["id"], "ready_to_call")
+            # A consultation with Bob: his phone rings and answers, the customer waits on hold.
+            bob.listen()
+            assert ada.act(offered["id"], "consultation", {"target": "agent:bob"}).is_success
+            bob_phone.wait_event("CALL_ESTABLISHED", timeout=15)
+            eventually(
+                lambda: (
+                    (ada.interaction(offered["id"]).get("consultation") or {}).get("state")
+                    == "connected"
+                ),
+                "the consultation with Bob did not connect",
+            )
+            time.sleep(0.5)
+            assert bob_phone.listen(1.5).has_tone(AGENT_TONE)
+            waiting = customer_phone.listen(1.5)  # on hold: neither agent is heard
+            assert waiting.lacks_tone(AGENT_TONE) and waiting.lacks_tone(SECOND_AGENT_TONE)
+
+            # Transferred: the customer hears Bob and no longer Ada, whose phone hangs up.
+            moved = ada.act(offered["id"], "consultation/complete-transfer")
+            assert moved.status_code == 200, moved.text
+            ada.wait_state(offered["id"], "transferred")
+            agent_phone.wait_event("CALL_CLOSED", timeout=10)
+            received = bob.wait_event(lambda e: e["topic"] == "interaction.transferred")["payload"]
+            bob.wait_state(received["id"], "connected")
+            time.sleep(0.5)
+            heard = customer_phone.listen(1.5)
+            assert heard.has_tone(SECOND_AGENT_TONE) and heard.lacks_tone(AGENT_TONE)
+            assert bob_phone.listen(1.5).has_tone(CUSTOMER_TONE)
+
+            assert bob.act(received["id"], "end-call").status_code == 200
+            bob.wait_state(received["id"], "ready_to_call")
             customer_phone.wait_event("CALL_CLOSED", timeout=10)
-            ada.http.put(f"/interactions/{offered['id']}/disposition", json={"code": "resolved"})
-            assert ada.act(offered["id"], "done").status_code == 200
+            bob.http.put(f"/interactions/{received['id']}/disposition", json={"code": "resolved"})
+            assert bob.act(received["id"], "done").status_code == 200
             assert callback_state(server, callback["id"])["state"] == "completed"
+
+            # What the switch's SIP responses were, on its /metrics.
+            metrics = site.switch_metrics()
+            for leg in ("agent", "customer", "consulted"):
+                assert (
+                    f'ringback_switch_sip_responses_total{{code="200",leg="{leg}"}} 1.0' in metrics
+                )
         finally:
             ada.close()
+            bob.close()
 
 
 @pytest.mark.parametrize(("answer", "result"), [(Answer.BUSY, "busy"), (Answer.NEVER, "no_answer")])
@@ -137,7 +188,8 @@ def test_an_unreached_customer_on_sip_follows_the_retry_policy(
 ) -> None:
     sip_phones("1001")
     sip_phones(CUSTOMER, answer=answer)
-    with sip_site(database_url, sip_registrar, tmp_path) as server:
+    with sip_site(database_url, sip_registrar, tmp_path) as site:
+        server = site.server
         callback = request_callback(server, "+44 20 7946 0801")
         ada = AgentDesk(server, "ada")
         try:
@@ -150,5 +202,10 @@ def test_an_unreached_customer_on_sip_follows_the_retry_policy(
             ada.act(offered["id"], "done")
             retried = callback_state(server, callback["id"])
             assert retried["state"] == "scheduled" and retried["attempts"] == 1
+            # Busy is the customer's 486; a phone that never answers is cancelled by the switch.
+            code = {"busy": 486, "no_answer": 487}[result]
+            assert f'ringback_switch_sip_responses_total{{code="{code}",leg="customer"}} 1.0' in (
+                site.switch_metrics()
+            )
         finally:
             ada.close()

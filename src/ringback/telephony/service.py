@@ -32,7 +32,7 @@ from ringback import __version__
 from ringback.clock import Clock
 from ringback.errors import PROBLEM_JSON, RingbackError
 from ringback.telephony import wire
-from ringback.telephony.switch import EventPosition, Switch, SwitchError, SwitchEvent
+from ringback.telephony.switch import EventPosition, Measured, Switch, SwitchError, SwitchEvent
 
 log = structlog.get_logger(__name__)
 
@@ -124,6 +124,9 @@ def create_switch_app(driver: Switch, *, clock: Clock, keep_events: int = 100_00
     """The switch service around ``driver``; its lifespan starts and closes the driver."""
     events = EventLog(clock, keep=keep_events)
     metrics = _Metrics()
+    if isinstance(driver, Measured):
+        for collector in driver.collectors():
+            metrics.registry.register(collector)
     replies = _Replies()
     running = False
 

@@ -15,7 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from prometheus_client.registry import Collector
 
 
 class CallState(StrEnum):
@@ -139,6 +142,13 @@ class SwitchError(Exception):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+
+
+@runtime_checkable
+class Measured(Protocol):
+    """A switch driver with figures of its own, served on the switch service's /metrics."""
+
+    def collectors(self) -> list[Collector]: ...
 
 
 class Switch(Protocol):

@@ -31,6 +31,8 @@ import itertools
 from collections import OrderedDict
 
 import structlog
+from prometheus_client import Counter
+from prometheus_client.registry import Collector
 
 from ringback.clock import Clock
 from ringback.telephony.announcer import CallAnnouncer
@@ -105,6 +107,15 @@ class SipSwitch(CallAnnouncer):
             on_exit=self._on_worker_exit,
         )
         self._running = False
+        self._responses = Counter(
+            "ringback_switch_sip_responses",
+            "SIP responses to the INVITEs of the legs the switch placed, by leg and status code",
+            ["leg", "code"],
+            registry=None,
+        )
+
+    def collectors(self) -> list[Collector]:
+        return [self._responses]
 
     @property
     def settings(self) -> SipSettings:
@@ -353,15 +364,19 @@ class SipSwitch(CallAnnouncer):
             case Reached():
                 leg.reached = True
             case Ringing():
+                self._count_response(leg, message.status_code)
                 leg.reached = True
                 leg.rang = True
                 self._leg_rings(call, leg)
                 self._remix(call)
             case Answered():
+                self._count_response(leg, 200)
                 leg.cancel_timers()
                 leg.answered = True
                 self._leg_answered(call, leg)
             case Ended():
+                if not leg.answered and message.status_code:
+                    self._count_response(leg, message.status_code)
                 leg.cancel_timers()
                 leg.ended = True
                 if not leg.hanging_up:
@@ -381,6 +396,9 @@ class SipSwitch(CallAnnouncer):
                     self._emit(
                         DtmfSent(call_id=call.call_id, at=self._clock.now(), digits=message.digits)
                     )
+
+    def _count_response(self, leg: SipLeg, status_code: int) -> None:
+        self._responses.labels(leg=str(leg.role), code=str(status_code)).inc()
 
     def _on_worker_exit(self, worker: MediaWorker) -> None:
         call = self._by_worker.pop(worker, None)
