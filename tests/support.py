@@ -51,6 +51,8 @@ max_active_per_number = 2
 calling_window = "00:00-24:00"
 offer_timeout_seconds = 5
 after_call_work_seconds = 0
+caller_id = "+442079460000"
+ring_seconds = 25
 dispositions = ["resolved"]
 [services.office_hours]
 <always open>

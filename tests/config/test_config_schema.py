@@ -95,6 +95,23 @@ class TestServiceConfig:
         assert place == ("time_zone",)
         assert "is not an IANA time zone" in message
 
+    @pytest.mark.parametrize(
+        ("fields", "place"),
+        [
+            ({"caller_id": "442079460000"}, "caller_id"),
+            ({"caller_id": "+44 20 7946 0000"}, "caller_id"),
+            ({"ring_seconds": 2}, "ring_seconds"),
+            ({"ring_seconds": 601}, "ring_seconds"),
+        ],
+    )
+    def test_the_calls_caller_id_and_ring_time_are_checked(
+        self, fields: dict[str, Any], place: str
+    ) -> None:
+        with pytest.raises(ValidationError) as excinfo:
+            ServiceConfig.model_validate(billing(**fields))
+        [(where, _)] = refusal(excinfo)
+        assert where == (place,)
+
     def test_a_callback_type_listed_twice_is_refused(self) -> None:
         with pytest.raises(ValidationError) as excinfo:
             ServiceConfig.model_validate(billing(types=["scheduled", "delayed", "scheduled"]))

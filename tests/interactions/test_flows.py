@@ -96,6 +96,11 @@ async def test_a_scheduled_callback_is_offered_at_its_slot_and_dialled_on_accept
         ).all()
     assert [c.payload["destination"] for c in commands] == ["+442079460051"]
     assert commands[0].payload["place"] == "place:1001"
+    # The service's caller id and ring time go with the call.
+    assert (commands[0].payload["caller_id"], commands[0].payload["ring_seconds"]) == (
+        "+442079460000",
+        25,
+    )
 
 
 async def test_an_offer_times_out_on_the_clock(configured_db: Database, clock: ManualClock) -> None:

@@ -161,3 +161,34 @@ async def test_a_restarted_switch_is_seen_as_a_reset(clock: ManualClock) -> None
         await switch.close()
     assert reset.position is not None and reset.position.epoch != before.epoch
     assert reset.position.id == 0
+
+
+async def test_a_calls_caller_id_and_ring_time_reach_the_switch(clock: ManualClock) -> None:
+    driver = SimulatedSwitch(script=FAST_SCRIPT, clock=clock)
+    with serving_app(create_switch_app(driver, clock=clock)) as url:
+        switch = RemoteSwitch(url, clock=clock, resume_from=Follower().resume_from)
+        seen = EventRecorder()
+        switch.subscribe(seen)
+        await switch.start()
+        try:
+            await asyncio.wait_for(switch.connected.wait(), 5)
+            await switch.make_call(
+                call_id="shown",
+                place=PLACE,
+                destination=ANSWERS,
+                caller_id="+18005550199",
+                ring_seconds=20,
+            )
+            await switch.make_call(call_id="plain", place=PLACE, destination=ANSWERS)
+            await seen.wait_for(state_is("plain", CallState.CONNECTED), 3)
+            async with httpx.AsyncClient(base_url=url) as client:
+                long_ring = {"call_id": "x", "place": PLACE, "destination": ANSWERS}
+                refused = await client.post(
+                    "/v1/requests/make_call", json=long_ring | {"ring_seconds": 3600}
+                )
+        finally:
+            await switch.close()
+
+    assert driver.call("shown").caller_id == "+18005550199"
+    assert driver.call("plain").caller_id is None
+    assert refused.status_code == 422 and "ring_seconds" in refused.text

@@ -37,6 +37,7 @@ from ringback.telephony.switch import (
     CallState,
     ConsultationChanged,
     ConsultationState,
+    DialCompleted,
     DialResult,
     PartyRole,
     SwitchError,
@@ -457,3 +458,32 @@ async def test_the_customer_may_hang_up_on_the_agent_who_received_the_transfer(
         await recorder.wait_for_last("c1", ("state", CallState.RELEASED, "customer"), TIMEOUT)
         assert recorder.story("c1")[-2] == ("left", number, PartyRole.CUSTOMER, "hangup")
         assert "c1" not in await switch.active_calls()
+
+
+async def test_a_customer_not_answering_within_the_calls_ring_time_is_no_answer(
+    clock: ManualClock,
+) -> None:
+    slow = NumberBehaviour(pattern="*", behaviour=CustomerResponse.ANSWER, ring_seconds=60)
+    async with running(clock, numbers=[slow], targets=[]) as (switch, recorder):
+        await switch.make_call(
+            call_id="c1", place="place:1001", destination="+12125550100", ring_seconds=0.2
+        )
+        result = await recorder.wait_for(lambda e: isinstance(e, DialCompleted), TIMEOUT)
+        await recorder.wait_for(released("c1"), TIMEOUT)
+        # Without a ring time of its own the call rings the script's minute.
+        await switch.make_call(call_id="c2", place="place:1001", destination="+12125550101")
+        await asyncio.sleep(0.5)
+
+    assert isinstance(result, DialCompleted) and result.result is DialResult.NO_ANSWER
+    assert switch.call("c2").result is None
+
+
+async def test_the_caller_id_of_a_call_is_kept(
+    env: ContractEnvironment, switch: SimulatedSwitch, recorder: EventRecorder
+) -> None:
+    await switch.make_call(
+        call_id="shown", place=env.place, destination=env.answers, caller_id="+18005550199"
+    )
+    await recorder.wait_for(joined("shown", env.answers), TIMEOUT)
+
+    assert switch.call("shown").caller_id == "+18005550199"

@@ -8,7 +8,13 @@ from ringback.telephony.switch import CallState
 
 
 def talking_call() -> SipCall:
-    call = SipCall(call_id="c1", place="place:1001", destination="+12125550100")
+    call = SipCall(
+        call_id="c1",
+        place="place:1001",
+        destination="+12125550100",
+        caller_id=None,
+        ring_seconds=30,
+    )
     call.agent = SipLeg(number=1, role=LegRole.AGENT, address="place:1001", answered=True)
     call.customer = SipLeg(number=2, role=LegRole.CUSTOMER, address="+12125550100", answered=True)
     call.legs = {1: call.agent, 2: call.customer}

@@ -48,6 +48,7 @@ from ringback.telephony.sip.switch import SipSwitch
 from ringback.telephony.switch import (
     CallState,
     ConsultationState,
+    DialCompleted,
     DialResult,
     DtmfSent,
     PartyRole,
@@ -399,6 +400,38 @@ async def test_customers_see_the_caller_id(
 
     assert incoming.peer_uri is not None
     assert incoming.peer_uri.startswith("sip:+18005550100@127.0.0.1"), incoming.peer_uri
+
+
+async def test_a_calls_own_caller_id_and_ring_time_come_before_the_switchs(
+    sip_registrar: Registrar, sip_phones: PhoneFactory, clock: ManualClock
+) -> None:
+    sip_phones("1101")
+    customer = sip_phones("+12125550200", answer=Answer.NEVER)
+    settings = lab_settings(
+        sip_registrar, caller_id="+18005550100", ring_timeout_seconds=120, spare_workers=1
+    )
+    switch = SipSwitch(settings=settings, clock=clock)
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    try:
+        await switch.make_call(
+            call_id="c1",
+            place="place:1101",
+            destination=customer.user,
+            caller_id="+18005550123",
+            ring_seconds=1,
+        )
+        incoming = await phone_event(customer, "CALL_INCOMING")
+        # The service's ring time, not the switch's two minutes, ends the ringing.
+        result = await recorder.wait_for(lambda e: isinstance(e, DialCompleted), TIMEOUT)
+        await recorder.wait_for(released("c1"), TIMEOUT)
+    finally:
+        await switch.close()
+
+    assert incoming.peer_uri is not None
+    assert incoming.peer_uri.startswith("sip:+18005550123@127.0.0.1"), incoming.peer_uri
+    assert isinstance(result, DialCompleted) and result.result is DialResult.NO_ANSWER
 
 
 async def test_a_media_worker_that_dies_ends_its_call_alone(

@@ -22,6 +22,7 @@ from ringback.callbacks.states import CallbackType
 from ringback.responses.rendering import template_problems
 from ringback.scheduling.hours import WEEKDAYS, OfficeHours, OpenPeriod, check_periods
 from ringback.scheduling.zones import check_zone
+from ringback.telephony.sim.calls import is_e164
 from ringback.telephony.sim.script import SimulatorScript
 from ringback.telephony.sip.settings import SipSettings
 
@@ -148,6 +149,16 @@ class ServiceConfig(Strict):
     after_call_work_then: Literal["ready", "not_ready"] = "ready"
     calling_window: str = "08:00-21:00"
     personal_callback_fallback_minutes: int = Field(default=15, ge=0)
+    # The call itself: what the customer sees, and how long their phone may ring.
+    caller_id: str | None = None
+    ring_seconds: int | None = Field(default=None, ge=5, le=600)
+
+    @field_validator("caller_id")
+    @classmethod
+    def _caller_id_is_e164(cls, value: str | None) -> str | None:
+        if value is not None and not is_e164(value):
+            raise ValueError(f"{value!r} is not an E.164 number such as +18005550100")
+        return value
 
     @field_validator("calling_window")
     @classmethod

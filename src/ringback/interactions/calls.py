@@ -91,6 +91,8 @@ async def dial(session: AsyncSession, handling: Handling, *, agent: Agent, now: 
         call_id=call_id,
         place=f"place:{agent.place}",
         destination=callback.phone,
+        caller_id=config.caller_id,
+        ring_seconds=config.ring_seconds,
     )
 
 

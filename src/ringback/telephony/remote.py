@@ -79,8 +79,24 @@ class RemoteSwitch:
         assert isinstance(calls, list)
         return {str(call) for call in calls}
 
-    async def make_call(self, *, call_id: str, place: str, destination: str) -> None:
-        await self._request("make_call", call_id=call_id, place=place, destination=destination)
+    async def make_call(
+        self,
+        *,
+        call_id: str,
+        place: str,
+        destination: str,
+        caller_id: str | None = None,
+        ring_seconds: float | None = None,
+    ) -> None:
+        # Only what is set is sent: a switch service older than these fields takes the rest.
+        optional = {"caller_id": caller_id, "ring_seconds": ring_seconds}
+        await self._request(
+            "make_call",
+            call_id=call_id,
+            place=place,
+            destination=destination,
+            **{name: value for name, value in optional.items() if value is not None},
+        )
 
     async def answer(self, *, call_id: str, address: str) -> None:
         await self._request("answer", call_id=call_id, address=address)
@@ -122,7 +138,7 @@ class RemoteSwitch:
     async def send_dtmf(self, *, call_id: str, digits: str) -> None:
         await self._request("send_dtmf", call_id=call_id, digits=digits)
 
-    async def _request(self, name: str, **arguments: str) -> None:
+    async def _request(self, name: str, **arguments: object) -> None:
         await self._call(
             "POST",
             f"/v1/requests/{name}",

@@ -166,8 +166,20 @@ class Switch(Protocol):
         """The ids of calls the switch holds now (after a restart, the ones that survived)."""
         ...
 
-    async def make_call(self, *, call_id: str, place: str, destination: str) -> None:
-        """Connect the agent's ``place`` and dial ``destination``; a repeated call_id is a no-op."""
+    async def make_call(
+        self,
+        *,
+        call_id: str,
+        place: str,
+        destination: str,
+        caller_id: str | None = None,
+        ring_seconds: float | None = None,
+    ) -> None:
+        """Connect the agent's ``place`` and dial ``destination``; a repeated call_id is a no-op.
+
+        ``caller_id`` is the number the customer is shown and ``ring_seconds`` how long their
+        phone may ring before the result is no answer (the service's; None: the switch's own).
+        """
         ...
 
     async def answer(self, *, call_id: str, address: str) -> None:

@@ -28,6 +28,8 @@ class Request(BaseModel):
 class MakeCall(Request):
     place: str = Address
     destination: str = Address
+    caller_id: str | None = Field(default=None, max_length=16)
+    ring_seconds: float | None = Field(default=None, gt=0, le=600, allow_inf_nan=False)
 
 
 class Answer(Request):

@@ -119,6 +119,7 @@ class CallView:
     call_id: str
     place: str  # the agent's place; after a transfer to another agent, theirs
     destination: str
+    caller_id: str | None  # the number the customer is shown (None: the switch's own)
     state: CallState
     parties: tuple[Party, ...]  # who is in the call now, in the order they joined
     dial_count: int  # how many times the destination was dialled for this call id
@@ -161,6 +162,7 @@ class SimulatedCall:
     call_id: str
     place: str
     destination: str
+    caller_id: str | None = None  # what the customer is shown
     state: CallState = CallState.DIALING
     parties: list[Party] = field(default_factory=list)
     dial_count: int = 0
@@ -207,6 +209,7 @@ class SimulatedCall:
             call_id=self.call_id,
             place=self.place,
             destination=self.destination,
+            caller_id=self.caller_id,
             state=self.state,
             parties=tuple(self.parties),
             dial_count=self.dial_count,

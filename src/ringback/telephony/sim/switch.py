@@ -154,28 +154,46 @@ class SimulatedSwitch(CallAnnouncer):
             call_id for call_id, call in self._calls.items() if call.state is not CallState.RELEASED
         }
 
-    async def make_call(self, *, call_id: str, place: str, destination: str) -> None:
+    async def make_call(
+        self,
+        *,
+        call_id: str,
+        place: str,
+        destination: str,
+        caller_id: str | None = None,
+        ring_seconds: float | None = None,
+    ) -> None:
         self._require_running()
         if call_id in self._calls:
             log.info("make_call repeated for a call already placed: ignored", call_id=call_id)
             return
         check_place(place)
         behaviour = self._script.number_behaviour(destination)
-        response, ring_seconds = behaviour.behaviour, behaviour.ring_seconds
+        response, rings_for = behaviour.behaviour, behaviour.ring_seconds
         if not is_e164(destination):
             # A malformed number never leaves the switch: it is refused at once.
-            response, ring_seconds = CustomerResponse.INVALID_NUMBER, 0.0
-        call = SimulatedCall(call_id=call_id, place=place, destination=destination)
+            response, rings_for = CustomerResponse.INVALID_NUMBER, 0.0
+        elif response.rings and ring_seconds is not None and rings_for > ring_seconds:
+            response, rings_for = CustomerResponse.NO_ANSWER, ring_seconds  # not picked up in time
+        call = SimulatedCall(
+            call_id=call_id, place=place, destination=destination, caller_id=caller_id
+        )
         self._calls[call_id] = call
         call.dial_count += 1
-        log.info("dialling", call_id=call_id, destination=destination, response=str(response))
+        log.info(
+            "dialling",
+            call_id=call_id,
+            destination=destination,
+            caller_id=caller_id,
+            response=str(response),
+        )
         self._join(call, Party(place, PartyRole.AGENT))
         self._announce_state(call)
         if response.rings:
             call.apply(CallAction.RING)
             self._announce_state(call)
         self._later(
-            ring_seconds,
+            rings_for,
             lambda: self._dial_ends(call, response, behaviour.hangup_after_seconds),
             call.timers,
         )

@@ -71,6 +71,8 @@ class SipCall:
     call_id: str
     place: str
     destination: str
+    caller_id: str | None  # what customers and outside numbers are shown
+    ring_seconds: float  # how long the customer's phone may ring
     state: CallState = CallState.DIALING
     parties: list[Party] = field(default_factory=list)
     result: DialResult | None = None

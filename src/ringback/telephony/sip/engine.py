@@ -126,7 +126,10 @@ class Engine:
         self._endpoint: Any = None
         self._log_writer = _PjsipLog()
         self._account: Any = None
-        self._caller_id_account: Any = None
+        # One account per caller id customers are shown (From:), made on first use.
+        self._caller_id_accounts: dict[str, Any] = {}
+        self._transport_id = -1
+        self._sip_port = 0
         self._music: Any = None
         self._legs: dict[int, Leg] = {}
         # Ended legs, deleted once no leg is left: an ended pjsua2 Call still names its PJSIP
@@ -175,22 +178,29 @@ class Engine:
         self._prefer_codecs()
         port = int(endpoint.transportGetInfo(transport_id).localName.rpartition(":")[2])
 
-        self._account = self._new_account(f"sip:{settings.user}@{address}:{port}", transport_id)
-        if settings.caller_id is not None:
-            self._caller_id_account = self._new_account(
-                f"sip:{settings.caller_id}@{address}:{port}", transport_id
-            )
+        self._transport_id, self._sip_port = transport_id, port
+        self._account = self._new_account(f"sip:{settings.user}@{address}:{port}")
         self._music = pj.AudioMediaPlayer()
         self._music.createPlayer(str(self._hold_music), 0)  # 0: loop
         self._ringback = pj.ToneGenerator()
         self._ringback.createToneGenerator(8000, 1)
         return port
 
-    def _new_account(self, uri: str, transport_id: int) -> Any:
+    def _account_for(self, caller_id: str | None) -> Any:
+        if caller_id is None:
+            return self._account
+        account = self._caller_id_accounts.get(caller_id)
+        if account is None:
+            address = self._settings.local_address
+            account = self._new_account(f"sip:{caller_id}@{address}:{self._sip_port}")
+            self._caller_id_accounts[caller_id] = account
+        return account
+
+    def _new_account(self, uri: str) -> Any:
         settings, address = self._settings, str(self._settings.local_address)
         config = pj.AccountConfig()
         config.idUri = uri
-        config.sipConfig.transportId = transport_id
+        config.sipConfig.transportId = self._transport_id
         rtp_first, rtp_count = settings.worker_rtp_ports(self._slot)
         media = config.mediaConfig.transportConfig
         media.port = rtp_first
@@ -241,10 +251,11 @@ class Engine:
         self._legs.clear()
         self._ended.clear()
         gc.collect()
-        for account in (self._account, self._caller_id_account):
+        for account in (self._account, *self._caller_id_accounts.values()):
             if account is not None:
                 account.shutdown()
-        self._account = self._caller_id_account = None
+        self._account = None
+        self._caller_id_accounts.clear()
         # The legs were given their time above: no second's wait for stray answers.
         self._endpoint.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
         self._endpoint = None
@@ -298,9 +309,11 @@ class Engine:
                 log.error("unknown media worker command", command=type(command).__name__)
 
     def _dial(self, command: Dial) -> None:
-        account = self._account
-        if command.as_caller_id and self._caller_id_account is not None:
-            account = self._caller_id_account
+        try:
+            account = self._account_for(command.caller_id)
+        except pj.Error as exc:
+            log.warning("caller id refused", leg=command.leg, error=exc.info())
+            account = self._account
         leg = Leg(self, command.leg, account)
         self._legs[command.leg] = leg
         options = pj.CallOpParam(True)

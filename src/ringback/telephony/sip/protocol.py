@@ -40,7 +40,7 @@ class Dial(Message):
     kind = "dial"
     leg: int
     uri: str
-    as_caller_id: bool  # From: the configured caller id (customers) or the switch's own address
+    caller_id: str | None  # From: this number (customers), or the switch's own address
 
 
 @dataclass(frozen=True)

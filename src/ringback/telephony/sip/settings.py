@@ -28,6 +28,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ringback.telephony.sim.calls import is_e164
+
 # Codecs pjsua2 is allowed to offer, by the names PJSIP gives them, most preferred first.
 KNOWN_CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000", "GSM/8000")
 # The legs one call may have at once (agent, customer, two targets): the PJSIP build in use
@@ -35,7 +37,6 @@ KNOWN_CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000", "GSM/8000")
 LEGS_PER_CALL = 4
 # RTP and RTCP for each leg.
 RTP_PORTS_PER_CALL = 2 * LEGS_PER_CALL
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -142,7 +143,7 @@ class SipSettings(BaseModel):
     @field_validator("caller_id")
     @classmethod
     def _caller_id_is_e164(cls, value: str | None) -> str | None:
-        if value is not None and E164.fullmatch(value) is None:
+        if value is not None and not is_e164(value):
             raise ValueError(f"{value!r} is not an E.164 number such as +18005550100")
         return value
 

@@ -173,14 +173,28 @@ class SipSwitch(CallAnnouncer):
             call_id for call_id, call in self._calls.items() if call.state is not CallState.RELEASED
         }
 
-    async def make_call(self, *, call_id: str, place: str, destination: str) -> None:
+    async def make_call(
+        self,
+        *,
+        call_id: str,
+        place: str,
+        destination: str,
+        caller_id: str | None = None,
+        ring_seconds: float | None = None,
+    ) -> None:
         self._require_running()
         if call_id in self._calls:
             log.info("make_call repeated for a call already placed: ignored", call_id=call_id)
             return
         check_place(place)
         agent_uri = target_uri(self._settings, place)
-        call = SipCall(call_id=call_id, place=place, destination=destination)
+        call = SipCall(
+            call_id=call_id,
+            place=place,
+            destination=destination,
+            caller_id=caller_id or self._settings.caller_id,
+            ring_seconds=ring_seconds or self._settings.ring_timeout_seconds,
+        )
         self._remember(call)
         if not is_e164(destination):
             log.info("not an E.164 number: not dialled", call_id=call_id)
@@ -530,18 +544,15 @@ class SipSwitch(CallAnnouncer):
         leg = SipLeg(number=next(self._leg_numbers), role=role, address=address)
         call.legs[leg.number] = leg
         customer = role is LegRole.CUSTOMER
-        ring = (
-            self._settings.ring_timeout_seconds
-            if customer
-            else self._settings.agent_ring_timeout_seconds
-        )
+        ring = call.ring_seconds if customer else self._settings.agent_ring_timeout_seconds
         loop = asyncio.get_running_loop()
         leg.timers.append(loop.call_later(ring, self._give_up, call, leg, RING_TIMEOUT))
         leg.timers.append(
             loop.call_later(self._settings.setup_timeout_seconds, self._setup_timed_out, call, leg)
         )
-        # Customers and outside numbers see the configured caller id.
-        call.worker.send(Dial(leg=leg.number, uri=uri, as_caller_id=is_e164(address)))
+        # Customers and outside numbers see the call's caller id; places the switch's address.
+        caller_id = call.caller_id if is_e164(address) else None
+        call.worker.send(Dial(leg=leg.number, uri=uri, caller_id=caller_id))
         return leg
 
     def _setup_timed_out(self, call: SipCall, leg: SipLeg) -> None:
