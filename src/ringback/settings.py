@@ -46,6 +46,13 @@ class Settings(BaseSettings):
 
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
+    # The incumbents' callback APIs (docs/migrating.md), each of which a node may leave out:
+    # Genesys Cloud's /api/v2/conversations/callbacks, and GMS's /genesys/1 and /genesys/2.
+    # POST /oauth/token serves while either is on; its tokens last oauth_token_seconds.
+    genesys_cloud_api: bool = True
+    gms_api: bool = True
+    oauth_token_seconds: int = Field(default=3600, ge=60, le=86_400)
+
     # A request body over this many bytes is refused with 413 before it is read whole (the
     # largest legitimate one, an agent's e-mail of 100,000 characters, fits).
     max_request_bytes: int = Field(default=1_048_576, ge=1024)

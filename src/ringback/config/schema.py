@@ -120,6 +120,11 @@ class ServiceConfig(Strict):
     name: Name
     display_name: str = ""
     description: str = ""
+    # Other names the compatibility surfaces (docs/migrating.md) know the service by: a
+    # Genesys Cloud queueId, a GMS service name.
+    aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list
+    )
     queue: Name
     time_zone: str
     default_region: str = "US"
@@ -165,6 +170,11 @@ class ServiceConfig(Strict):
     def _valid_window(cls, value: str) -> str:
         OpenPeriod.parse(value)
         return value
+
+    @property
+    def names(self) -> list[str]:
+        """The service's name, then its aliases."""
+        return [self.name, *self.aliases]
 
     @property
     def customer_window(self) -> OpenPeriod:
@@ -298,6 +308,7 @@ class RingbackConfig(Strict):
         _unique("routing_points", [r.name for r in self.routing_points])
         _unique("queues", [q.name for q in self.queues])
         _unique("services", [s.name for s in self.services])
+        _unique("services (names and aliases)", [n for s in self.services for n in s.names])
         _unique("not_ready_reasons", [r.code for r in self.not_ready_reasons])
         codes = [code for root in self.dispositions for code in _codes(root)]
         _unique("dispositions", codes)
