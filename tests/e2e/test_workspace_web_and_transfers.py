@@ -254,3 +254,118 @@ def test_declined_consultation_and_cancelled_consultation(
         assert datetime.now(UTC) < deadline
         back = ada.interaction(interaction["id"])
     assert "cancelled" in [h["detail"].get("state") for h in ada.history(interaction["id"])]
+
+
+def test_the_agent_who_receives_a_transfer_is_told_who_and_why_and_reads_the_whole_case(
+    server: RunningServer, ada: AgentDesk, bob: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0026")
+    first = str(interaction["id"])
+    ada.act(first, "hold")
+    ada.wait_state(first, "on_hold")
+    ada.act(first, "resume")
+    ada.wait_state(first, "connected")
+    assert ada.act(first, "dtmf", {"digits": "4417#"}).status_code == 200
+    ada.act(first, "note", {"text": "Card stolen on the subway."})
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while "dtmf" not in [h["kind"] for h in ada.history(first)]:
+        assert datetime.now(UTC) < deadline
+
+    bob.listen()
+    moved = ada.act(
+        first, "transfer", {"target": "agent:bob", "reason": "  Wants a limit above 5,000.  "}
+    )
+    assert moved.status_code == 200, moved.text
+    received = bob.wait_event(lambda e: e["topic"] == "interaction.transferred")["payload"]
+    assert received["state"] == "connected"
+    handover = received["handover"]
+    assert {k: handover[k] for k in ("how", "source", "agent", "agent_name", "reason")} == {
+        "how": "transfer",
+        "source": first,
+        "agent": "ada",
+        "agent_name": "Ada Lovelace",
+        "reason": "Wants a limit above 5,000.",
+    }
+    # The hand-over stays on the interaction, read again or listed.
+    assert bob.interaction(received["id"])["handover"] == handover
+    assert [i["handover"] for i in bob.http.get("/interactions").json()] == [handover]
+
+    # Bob reads Ada's part of the case first, then his own: one history, in order.
+    history = bob.history(received["id"])
+    kinds = [(h["interaction_id"], h["kind"]) for h in history]
+    for kind in ("accepted", "hold", "resume", "dtmf", "note", "transfer"):
+        assert (first, kind) in kinds, kinds
+    assert kinds.index((first, "note")) < kinds.index((received["id"], "transferred_in"))
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    note = next(h for h in history if h["kind"] == "note")
+    assert (note["actor"], note["actor_name"], note["detail"]["text"]) == (
+        "ada",
+        "Ada Lovelace",
+        "Card stolen on the subway.",
+    )
+    transfer = next(h for h in history if h["kind"] == "transfer")
+    assert transfer["detail"]["reason"] == "Wants a limit above 5,000."
+    assert next(h for h in history if h["kind"] == "transferred_in")["actor_name"] is None
+    # Ada's own history is hers alone.
+    assert {h["interaction_id"] for h in ada.history(first)} == {first}
+
+
+def test_without_a_reason_the_receiving_agent_is_given_the_last_note(
+    server: RunningServer, ada: AgentDesk, bob: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0027")
+    ada.act(str(interaction["id"]), "note", {"text": "Asks about a mortgage."})
+    bob.listen()
+    transfer_to_bob(ada, str(interaction["id"]), "consultation")
+    received = bob.wait_event(lambda e: e["topic"] == "interaction.transferred")["payload"]
+    assert received["handover"]["reason"] == "Asks about a mortgage."
+    assert received["handover"]["agent_name"] == "Ada Lovelace"
+
+
+def test_an_agent_brought_into_a_conference_is_told_and_wraps_up_their_part(
+    server: RunningServer, ada: AgentDesk, bob: AgentDesk
+) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0028")
+    first = str(interaction["id"])
+    callback_id = interaction["callback"]["id"]  # type: ignore[index]
+    ada.act(first, "note", {"text": "Disputes a payment."})
+    bob.listen()
+    asked = ada.act(
+        first, "conference", {"target": "agent:bob", "reason": "Second opinion on the dispute."}
+    )
+    assert asked.status_code == 200, asked.text
+    joined = bob.wait_event(lambda e: e["topic"] == "interaction.joined")["payload"]
+    assert joined["state"] == "joined" and joined["callback"]["id"] == callback_id
+    assert joined["call_id"] is None
+    assert (joined["handover"]["how"], joined["handover"]["reason"]) == (
+        "conference",
+        "Second opinion on the dispute.",
+    )
+    assert set(joined["actions"]) == {"email", "note", "disposition", "mark_done"}
+    assert [h["detail"].get("text") for h in bob.history(joined["id"]) if h["kind"] == "note"] == [
+        "Disputes a payment."
+    ]
+    # Ada keeps the customer and the callback.
+    assert ada.interaction(first)["state"] == "connected"
+    assert ada.interaction(first)["parties"].get("place:1002") == "target"
+    bob_voice = next(s for s in bob.http.get("/me").json()["statuses"] if s["channel"] == "voice")
+    assert bob_voice["busy"] is True
+
+    # Bob's Mark Done closes his part only; Ada's completes the callback.
+    bob.act(joined["id"], "note", {"text": "Advised a chargeback."})
+    assert bob.act(joined["id"], "done").json()["state"] == "done"
+    assert callback_state(server, callback_id)["state"] == "connected"
+    ada.act(first, "end-call")
+    ada.wait_state(first, "ready_to_call")
+    assert ada.act(first, "done").json()["state"] == "done"
+    assert callback_state(server, callback_id)["state"] == "completed"
+
+
+def test_a_reason_too_long_is_refused_with_its_field(server: RunningServer, ada: AgentDesk) -> None:
+    interaction = connected_call(server, ada, "+44 20 7946 0029")
+    refused = ada.act(
+        str(interaction["id"]), "transfer", {"target": "agent:bob", "reason": "x" * 501}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["field"] == "reason", refused.json()

@@ -8,6 +8,7 @@ from ringback.errors import RingbackError
 from ringback.interactions.states import (
     ACTIONS,
     FINAL_STATES,
+    HANDED_OVER_STATES,
     HANDLING_STATES,
     ON_CALL_STATES,
     TRANSITIONS,
@@ -22,8 +23,8 @@ from ringback.interactions.states import (
 S, E = InteractionState, InteractionEvent
 
 
-def test_every_state_is_reachable_from_an_offer() -> None:
-    reached, frontier = {S.OFFERED}, [S.OFFERED]
+def test_every_state_is_reachable_from_an_offer_or_a_hand_over() -> None:
+    reached, frontier = {S.OFFERED, *HANDED_OVER_STATES}, [S.OFFERED, *HANDED_OVER_STATES]
     while frontier:
         state = frontier.pop()
         for (source, _), target in TRANSITIONS.items():
@@ -71,8 +72,17 @@ def test_mark_done_needs_the_call_to_be_over() -> None:
         assert Action.MARK_DONE not in allowed_actions(state)
         with pytest.raises(RingbackError, match="end the call first"):
             require(Action.MARK_DONE, state)
-    for state in (S.PREVIEW, S.READY_TO_CALL, S.TRANSFERRED):
+    for state in (S.PREVIEW, S.READY_TO_CALL, S.TRANSFERRED, S.JOINED):
         require(Action.MARK_DONE, state)
+
+
+def test_an_agent_brought_into_a_conference_only_wraps_up() -> None:
+    assert set(allowed_actions(S.JOINED)) == {
+        Action.EMAIL,
+        Action.NOTE,
+        Action.DISPOSITION,
+        Action.MARK_DONE,
+    }
 
 
 def test_call_actions_match_the_call_state() -> None:

@@ -31,7 +31,9 @@ router = APIRouter(prefix="/api/v1/workspace/interactions", tags=["workspace"])
 
 
 def _read(handling: Handling) -> InteractionRead:
-    return interaction_read(handling.interaction, handling.callback, handling.service)
+    return interaction_read(
+        handling.interaction, handling.callback, handling.service, handling.handover
+    )
 
 
 async def _act(
@@ -70,11 +72,24 @@ async def get_interaction(
 async def case_history(
     interaction_id: uuid.UUID, me: CurrentAgent, runtime: RuntimeDep
 ) -> list[HistoryRead]:
-    """The case history: offers, calls, DTMF digits, notes, dispositions, in order."""
+    """The case history: offers, calls, DTMF digits, notes, dispositions, in order. A call a
+    colleague handed over (a transfer, a conference) brings the colleague's history with it."""
     async with runtime.db.transaction() as session:
-        await load(session, interaction_id, agent=me.agent, write=False)
-        rows = await repository.history(session, interaction_id)
-    return [HistoryRead(at=r.at, actor=r.actor, kind=r.kind, detail=r.detail) for r in rows]
+        handling = await load(session, interaction_id, agent=me.agent, write=False)
+        chain = await repository.handed_over_from(session, handling.interaction)
+        rows = await repository.history_of(session, [i.id for i in chain])
+        names = await repository.agent_names(session, {r.actor for r in rows})
+    return [
+        HistoryRead(
+            at=r.at,
+            actor=r.actor,
+            actor_name=names.get(r.actor),
+            kind=r.kind,
+            detail=r.detail,
+            interaction_id=r.interaction_id,
+        )
+        for r in rows
+    ]
 
 
 def _now(runtime: Runtime) -> datetime:
@@ -153,6 +168,7 @@ def _instant(action: Action, summary: str) -> None:
                 action=action,
                 target=body.target,
                 now=_now(runtime),
+                reason=body.reason,
             ),
         )
 
@@ -188,7 +204,12 @@ async def start_consultation(
     return await _act(
         runtime,
         lambda s: calls.start_consultation(
-            s, interaction_id=interaction_id, agent=me.agent, target=body.target, now=_now(runtime)
+            s,
+            interaction_id=interaction_id,
+            agent=me.agent,
+            target=body.target,
+            now=_now(runtime),
+            reason=body.reason,
         ),
     )
 

@@ -125,8 +125,10 @@ async def instant(
     action: Action,
     target: str,
     now: datetime,
+    reason: str | None = None,
 ) -> Handling:
-    """Instant Call Transfer or Instant Call Conference to a Team Communicator target."""
+    """Instant Call Transfer or Instant Call Conference to a Team Communicator target; the
+    reason goes to the case history, and to the screen of an agent who takes the call."""
     handling = await load(session, interaction_id, agent=agent)
     check(handling, action)
     found = await _target(session, handling, target, agent)
@@ -140,6 +142,7 @@ async def instant(
         now=now,
         target=found.address,
         label=found.label,
+        **_reason(reason),
     )
     await teamcomm.used(session, agent=agent, target=target, label=found.label, now=now)
     command(
@@ -150,7 +153,13 @@ async def instant(
 
 
 async def start_consultation(
-    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, target: str, now: datetime
+    session: AsyncSession,
+    *,
+    interaction_id: uuid.UUID,
+    agent: Agent,
+    target: str,
+    now: datetime,
+    reason: str | None = None,
 ) -> Handling:
     handling = await load(session, interaction_id, agent=agent)
     check(handling, Action.START_CONSULTATION)
@@ -166,6 +175,7 @@ async def start_consultation(
         now=now,
         target=found.address,
         label=found.label,
+        **_reason(reason),
     )
     await teamcomm.used(session, agent=agent, target=target, label=found.label, now=now)
     command(
@@ -208,6 +218,12 @@ async def finish_consultation(
         consultation_id=interaction.consultation_id,
     )
     return handling
+
+
+def _reason(reason: str | None) -> dict[str, str]:
+    """The case history's ``reason`` detail, when one was given."""
+    text = (reason or "").strip()
+    return {"reason": text} if text else {}
 
 
 async def _target(session: AsyncSession, handling: Handling, target: str, agent: Agent) -> Target:

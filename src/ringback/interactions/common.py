@@ -17,7 +17,7 @@ from ringback.config.repository import Service
 from ringback.errors import RingbackError, not_found
 from ringback.interactions import repository, states
 from ringback.interactions.models import Interaction, InteractionHistory
-from ringback.interactions.schemas import interaction_read
+from ringback.interactions.schemas import HandoverRead, interaction_read
 from ringback.interactions.states import Action, InteractionEvent, next_state
 from ringback.realtime.stream import publish
 
@@ -29,6 +29,11 @@ class Handling:
     interaction: Interaction
     callback: Callback
     service: Service
+    handover: HandoverRead | None = None  # a colleague handed the call over
+
+
+# The case history's first entry of an interaction a colleague handed over, by how.
+HANDOVER_KINDS = {"transferred_in": "transfer", "joined": "conference"}
 
 
 def is_supervisor(agent: Agent) -> bool:
@@ -61,7 +66,25 @@ async def with_context(
     )
     assert callback is not None
     service = await config_repository.service_by_id(session, callback.service_id)
-    return Handling(interaction, callback, service)
+    handover = None
+    if interaction.transferred_from is not None:
+        entry = await repository.first_entry(session, interaction.id, kinds=HANDOVER_KINDS)
+        if entry is not None:
+            handover = handover_read(entry)
+    return Handling(interaction, callback, service, handover)
+
+
+def handover_read(entry: InteractionHistory) -> HandoverRead:
+    """The hand-over an interaction began with, from its case history's first entry."""
+    detail = entry.detail
+    return HandoverRead(
+        how="conference" if HANDOVER_KINDS.get(entry.kind) == "conference" else "transfer",
+        source=uuid.UUID(str(detail["source"])),
+        agent=detail.get("by"),
+        agent_name=detail.get("by_name"),
+        reason=detail.get("reason"),
+        at=entry.at,
+    )
 
 
 def check(handling: Handling, action: Action) -> None:
@@ -88,21 +111,23 @@ def note(
     actor: str,
     now: datetime,
     **detail: Any,
-) -> None:
+) -> InteractionHistory:
     """Append to the case history (a change to the interaction: its ``updated_at`` moves)."""
     handling.interaction.updated_at = now
-    session.add(
-        InteractionHistory(
-            interaction_id=handling.interaction.id, at=now, actor=actor, kind=kind, detail=detail
-        )
+    entry = InteractionHistory(
+        interaction_id=handling.interaction.id, at=now, actor=actor, kind=kind, detail=detail
     )
+    session.add(entry)
+    return entry
 
 
 def announce(
     session: AsyncSession, handling: Handling, *, now: datetime, topic: str = "interaction.updated"
 ) -> None:
     """Push the interaction as it now is to its agent's screens (and supervisors')."""
-    view = interaction_read(handling.interaction, handling.callback, handling.service)
+    view = interaction_read(
+        handling.interaction, handling.callback, handling.service, handling.handover
+    )
     publish(
         session,
         agent_id=handling.interaction.agent_id,

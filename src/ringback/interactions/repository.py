@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ringback.agents.models import Agent
 from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
 from ringback.interactions.states import FINAL_STATES, InteractionState
 
@@ -105,11 +106,79 @@ async def on_calls(
 
 
 async def handed_over(session: AsyncSession, interaction_id: uuid.UUID) -> bool:
-    """Whether a transfer gave this interaction's customer to another agent."""
+    """Whether a transfer gave this interaction's customer to another agent (a conference
+    brings a colleague in, and the customer stays with this agent)."""
     found = await session.scalar(
-        select(Interaction.id).where(Interaction.transferred_from == interaction_id).limit(1)
+        select(Interaction.id)
+        .join(InteractionHistory, InteractionHistory.interaction_id == Interaction.id)
+        .where(
+            Interaction.transferred_from == interaction_id,
+            InteractionHistory.kind == "transferred_in",
+        )
+        .limit(1)
     )
     return found is not None
+
+
+async def handed_over_from(session: AsyncSession, interaction: Interaction) -> list[Interaction]:
+    """The interaction and, before it, the colleagues' it was handed over from, newest first."""
+    chain = [interaction]
+    while chain[-1].transferred_from is not None and len(chain) < 20:
+        source = await get(session, chain[-1].transferred_from)
+        if source is None or source in chain:
+            break
+        chain.append(source)
+    return chain
+
+
+async def first_entry(
+    session: AsyncSession, interaction_id: uuid.UUID, *, kinds: Collection[str]
+) -> InteractionHistory | None:
+    return await session.scalar(
+        select(InteractionHistory)
+        .where(
+            InteractionHistory.interaction_id == interaction_id,
+            InteractionHistory.kind.in_(list(kinds)),
+        )
+        .order_by(InteractionHistory.id)
+        .limit(1)
+    )
+
+
+async def last_entry(
+    session: AsyncSession, interaction_id: uuid.UUID, *, kinds: Collection[str]
+) -> InteractionHistory | None:
+    return await session.scalar(
+        select(InteractionHistory)
+        .where(
+            InteractionHistory.interaction_id == interaction_id,
+            InteractionHistory.kind.in_(list(kinds)),
+        )
+        .order_by(InteractionHistory.id.desc())
+        .limit(1)
+    )
+
+
+async def history_of(
+    session: AsyncSession, interaction_ids: Sequence[uuid.UUID]
+) -> Sequence[InteractionHistory]:
+    """The case histories of several interactions as one, in the order things happened."""
+    return (
+        await session.scalars(
+            select(InteractionHistory)
+            .where(InteractionHistory.interaction_id.in_(interaction_ids))
+            .order_by(InteractionHistory.at, InteractionHistory.id)
+        )
+    ).all()
+
+
+async def agent_names(session: AsyncSession, logins: Iterable[str]) -> dict[str, str]:
+    """Login -> name, for the actors of a case history that are agents."""
+    wanted = sorted(set(logins))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Agent.login, Agent.name).where(Agent.login.in_(wanted)))
+    return {login: name for login, name in rows}
 
 
 async def history(session: AsyncSession, interaction_id: uuid.UUID) -> Sequence[InteractionHistory]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -27,6 +27,20 @@ class ConsultationRead(BaseModel):
     actions: list[ConsultationAction]
 
 
+class HandoverRead(BaseModel):
+    """Who handed this agent the call, and why."""
+
+    how: Literal["transfer", "conference"]
+    source: uuid.UUID = Field(description="The colleague's interaction.")
+    agent: str | None = Field(description="The colleague's login.")
+    agent_name: str | None
+    reason: str | None = Field(
+        description="The reason given with the transfer or conference, else the colleague's "
+        "last note."
+    )
+    at: datetime
+
+
 class InteractionRead(BaseModel):
     id: uuid.UUID
     state: InteractionState
@@ -47,13 +61,20 @@ class InteractionRead(BaseModel):
     consultation: ConsultationRead | None
     disposition: str | None
     disposition_required: bool
+    handover: HandoverRead | None = Field(
+        description="Set when a colleague transferred the call to this agent or brought them "
+        "into it (a conference); the case history then includes the colleague's."
+    )
     actions: list[Action] = Field(description="What the agent may do now.")
     created_at: datetime
     updated_at: datetime
 
 
 def interaction_read(
-    interaction: Interaction, callback: Callback, service: Service
+    interaction: Interaction,
+    callback: Callback,
+    service: Service,
+    handover: HandoverRead | None = None,
 ) -> InteractionRead:
     consultation = None
     if interaction.consultation_id and interaction.consultation_target:
@@ -102,6 +123,7 @@ def interaction_read(
         consultation=consultation,
         disposition=interaction.disposition,
         disposition_required=service.config.disposition_required,
+        handover=handover,
         actions=actions,
         created_at=interaction.created_at,
         updated_at=interaction.updated_at,
@@ -111,8 +133,13 @@ def interaction_read(
 class HistoryRead(BaseModel):
     at: datetime
     actor: str
+    actor_name: str | None = Field(description="The agent's name, when an agent did it.")
     kind: str
     detail: dict[str, Any]
+    interaction_id: uuid.UUID = Field(
+        description="The interaction it belongs to: a colleague's, for what happened before "
+        "they handed the call over."
+    )
 
 
 class TargetBody(BaseModel):
@@ -122,6 +149,13 @@ class TargetBody(BaseModel):
         description="agent:<login>, queue:<name>, routing-point:<name>, or a number "
         "(a contact's numbers come from the Team Communicator)",
         examples=["agent:maria", "+12125550199"],
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why, for whoever takes the call: shown on their screen and kept in the "
+        "case history.",
+        examples=["Wants a limit above 5,000: needs a supervisor."],
     )
 
 

@@ -21,6 +21,8 @@ class InteractionState(StrEnum):
     ON_HOLD = "on_hold"
     READY_TO_CALL = "ready_to_call"  # the call ended (either side); the agent may call again
     TRANSFERRED = "transferred"  # the customer went to someone else; only wrap-up is left
+    # Brought into a colleague's call (a conference): the call and the callback stay theirs.
+    JOINED = "joined"
     DONE = "done"
     REJECTED = "rejected"
     TIMED_OUT = "timed_out"
@@ -65,11 +67,24 @@ TRANSITIONS: dict[tuple[InteractionState, InteractionEvent], InteractionState] =
     (S.READY_TO_CALL, E.DIAL): S.DIALING,
     (S.READY_TO_CALL, E.MARK_DONE): S.DONE,
     (S.TRANSFERRED, E.MARK_DONE): S.DONE,
+    (S.JOINED, E.MARK_DONE): S.DONE,
 }
+
+# Where an interaction that was not offered starts: a colleague handed the call over.
+HANDED_OVER_STATES = frozenset({S.CONNECTED, S.JOINED})
 
 # The agent holds the interaction in these states (its channel shows Busy).
 HANDLING_STATES = frozenset(
-    {S.PREVIEW, S.DIALING, S.RINGING, S.CONNECTED, S.ON_HOLD, S.READY_TO_CALL, S.TRANSFERRED}
+    {
+        S.PREVIEW,
+        S.DIALING,
+        S.RINGING,
+        S.CONNECTED,
+        S.ON_HOLD,
+        S.READY_TO_CALL,
+        S.TRANSFERRED,
+        S.JOINED,
+    }
 )
 ON_CALL_STATES = frozenset({S.DIALING, S.RINGING, S.CONNECTED, S.ON_HOLD})
 FINAL_STATES = frozenset({S.DONE, S.REJECTED, S.TIMED_OUT, S.WITHDRAWN})
@@ -110,7 +125,7 @@ ACTIONS: dict[Action, frozenset[InteractionState]] = {
     Action.EMAIL: HANDLING_STATES | {S.DONE},
     Action.NOTE: HANDLING_STATES | {S.DONE},
     Action.DISPOSITION: HANDLING_STATES | {S.DONE},
-    Action.MARK_DONE: frozenset({S.PREVIEW, S.READY_TO_CALL, S.TRANSFERRED}),
+    Action.MARK_DONE: frozenset({S.PREVIEW, S.READY_TO_CALL, S.TRANSFERRED, S.JOINED}),
 }
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
-from ringback.agents.models import AgentChannel
+from ringback.agents.models import Agent, AgentChannel
 from ringback.callbacks.service import change_state
 from ringback.callbacks.states import CallbackEvent, CallbackState
 from ringback.db import new_id
 from ringback.interactions import repository
-from ringback.interactions.common import Handling, announce, note, step, with_context
-from ringback.interactions.models import Interaction
+from ringback.interactions.common import (
+    Handling,
+    announce,
+    handover_read,
+    note,
+    step,
+    with_context,
+)
+from ringback.interactions.models import Interaction, InteractionHistory
 from ringback.interactions.states import InteractionEvent, InteractionState
 from ringback.telephony.switch import (
     CallState,
@@ -61,6 +69,10 @@ async def apply(session: AsyncSession, event: SwitchEvent, *, now: datetime) -> 
                 address=event.address,
                 role=str(event.role),
             )
+            if event.address.startswith("place:") and await _conferenced(
+                session, interaction, event.address
+            ):
+                await _hand_over(session, handling, event.address, None, now)
         case PartyLeft():
             interaction.parties = {
                 k: v for k, v in interaction.parties.items() if k != event.address
@@ -158,7 +170,7 @@ async def _released(
         step(handling, InteractionEvent.TRANSFER_AWAY, now=now)
         if target is not None and target.startswith("place:") and call_id is not None:
             await session.flush()  # the call id moves to the receiving agent's interaction
-            await _hand_over(session, handling, target.removeprefix("place:"), call_id, now)
+            await _hand_over(session, handling, target, call_id, now)
     elif interaction.state in (
         InteractionState.DIALING,
         InteractionState.RINGING,
@@ -177,14 +189,48 @@ def _transfer_target(interaction: Interaction) -> str | None:
     return pending[-1] if pending else None
 
 
+async def _conferenced(session: AsyncSession, interaction: Interaction, address: str) -> bool:
+    """Whether the agent asked last to bring ``address`` into the call (not to transfer it)."""
+    asked = await repository.last_entry(
+        session,
+        interaction.id,
+        kinds=("transfer", "conference", "complete_transfer", "complete_conference"),
+    )
+    return (
+        asked is not None
+        and asked.kind in ("conference", "complete_conference")
+        and asked.detail.get("target") == address
+    )
+
+
+def _reason(history: Sequence[InteractionHistory]) -> str | None:
+    """Why the agent handed the call over: the reason given with the transfer, conference or
+    consultation, else their last note."""
+    requests = [e for e in history if e.actor != SWITCH and e.kind in _REQUESTS]
+    if requests and requests[-1].detail.get("reason"):
+        return str(requests[-1].detail["reason"])
+    notes = [e for e in history if e.kind == "note"]
+    return str(notes[-1].detail.get("text")) if notes else None
+
+
+_REQUESTS = ("transfer", "conference", "consultation")
+
+
 async def _hand_over(
-    session: AsyncSession, handling: Handling, place: str, call_id: str, now: datetime
+    session: AsyncSession, handling: Handling, address: str, call_id: str | None, now: datetime
 ) -> None:
-    """The customer was transferred to another agent, who now holds a connected interaction
-    and the callback: it completes at their Mark Done, not at the transferring agent's."""
+    """Another agent takes part in the call. A transfer (``call_id`` given) gives them a
+    connected interaction and the callback: it completes at their Mark Done, not at the
+    transferring agent's. A conference (no ``call_id``) gives them an interaction of their own
+    to note and wrap up, while the call and the callback stay with the agent who invited them.
+    Either way they are told who handed it over and why, and read the whole case history."""
+    place = address.removeprefix("place:")
     receiver = await agent_repository.by_place(session, place)
-    if receiver is None:
+    source = handling.interaction
+    if receiver is None or receiver.id == source.agent_id:
         return
+    transfer = call_id is not None
+    sender = await agent_repository.by_id(session, source.agent_id)
     status = await agent_repository.channel_status(
         session, receiver.id, AgentChannel.VOICE, for_update=True
     )
@@ -193,13 +239,17 @@ async def _hand_over(
         callback_id=handling.callback.id,
         agent_id=receiver.id,
         channel=AgentChannel.VOICE,
-        state=InteractionState.CONNECTED,
-        preview=handling.interaction.preview,
+        state=InteractionState.CONNECTED if transfer else InteractionState.JOINED,
+        preview=source.preview,
         offered_at=now,
         accepted_at=now,
         call_id=call_id,
-        parties={handling.callback.phone: "customer", f"place:{place}": "agent"},
-        transferred_from=handling.interaction.id,
+        parties=(
+            {handling.callback.phone: "customer", address: "agent"}
+            if transfer
+            else {handling.callback.phone: "customer", **_owner(sender)}
+        ),
+        transferred_from=source.id,
         created_at=now,
         updated_at=now,
     )
@@ -207,18 +257,27 @@ async def _hand_over(
     await session.flush()  # the agent's row points at it
     if status is not None and status.busy_with is None:
         status.busy_with = interaction.id
+    reason = _reason(await repository.history(session, source.id))
     received = Handling(interaction, handling.callback, handling.service)
-    note(
+    entry = note(
         session,
         received,
-        "transferred_in",
+        "transferred_in" if transfer else "joined",
         actor=SWITCH,
         now=now,
-        source=str(handling.interaction.id),
+        source=str(source.id),
+        by=sender.login if sender is not None else None,
+        by_name=sender.name if sender is not None else None,
+        reason=reason,
     )
-    announce(session, received, now=now, topic="interaction.transferred")
-    if handling.callback.state is CallbackState.CONNECTED:
-        sender = await agent_repository.by_id(session, handling.interaction.agent_id)
+    received.handover = handover_read(entry)
+    announce(
+        session,
+        received,
+        now=now,
+        topic="interaction.transferred" if transfer else "interaction.joined",
+    )
+    if transfer and handling.callback.state is CallbackState.CONNECTED:
         change_state(
             session,
             handling.callback,
@@ -227,6 +286,11 @@ async def _hand_over(
             now=now,
             reason=f"to {receiver.login}",
         )
+
+
+def _owner(sender: Agent | None) -> dict[str, str]:
+    """The inviting agent's place, as a party of the conference."""
+    return {f"place:{sender.place}": "target"} if sender is not None else {}
 
 
 async def _consultation(

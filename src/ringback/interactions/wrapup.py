@@ -170,7 +170,9 @@ async def mark_done(
             f"service {handling.service.name} needs a disposition code before Mark Done",
             status=409,
         )
-    if not await repository.handed_over(session, interaction.id):
+    # A colleague brought into the call leaves the callback to the agent who holds it.
+    joined = handling.handover is not None and handling.handover.how == "conference"
+    if not joined and not await repository.handed_over(session, interaction.id):
         _settle_callback(session, handling, agent, now)
     step(handling, InteractionEvent.MARK_DONE, now=now)
     interaction.ended_at = now
