@@ -1,0 +1,1 @@
+"""The incumbents' callback APIs (Genesys Cloud, GMS): thin adapters over the callbacks service."""
