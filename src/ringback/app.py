@@ -23,6 +23,7 @@ from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
 from ringback.callbacks.states import ACTIVE_STATES
 from ringback.clock import Clock, SystemClock
+from ringback.compat import genesys_cloud, gms, oauth
 from ringback.config.api import router as services_router
 from ringback.config.service import simulator_script
 from ringback.contacts.api import router as contacts_router
@@ -107,6 +108,14 @@ def create_app(
     app.include_router(teamcomm_router)
     app.include_router(workspace_services_router)
     app.include_router(supervisor_router)
+    # The incumbents' callback APIs (docs/migrating.md), each of which a node may leave out.
+    if settings.genesys_cloud_api or settings.gms_api:
+        app.include_router(oauth.router)
+    if settings.genesys_cloud_api:
+        app.include_router(genesys_cloud.router)
+    if settings.gms_api:
+        app.include_router(gms.v1)
+        app.include_router(gms.v2)
     mount_desktop(app)
     mount_api_docs(app)
     openapi.install(app)

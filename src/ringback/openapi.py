@@ -18,6 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from ringback.errors import PROBLEM_JSON
 
 API_KEY_SCHEME = "HTTPBearer"
+# The incumbents' APIs (ringback.compat) refuse in their vendor's shape, documented on each
+# route; only the checks every request passes (request_limits) answer them with a problem.
+VENDOR_TAGS = frozenset({"genesys-cloud", "gms", "oauth"})  # described below
+VENDOR_TAG_DESCRIPTIONS = {
+    "genesys-cloud": "Genesys Cloud's callback API over Ringback's rules (docs/migrating.md); "
+    "errors in the vendor's shape, Ringback's code in `code`.",
+    "gms": "Genesys Mobile Services' callback API over Ringback's rules (docs/migrating.md); "
+    "errors in the vendor's shape, Ringback's code in `error`.",
+    "oauth": "OAuth 2.0 client credentials for the compatibility surfaces: an API key's client "
+    "id and secret for a short-lived access token.",
+}
 COOKIE_SCHEME = "workspace-cookie"
 CHANGES = frozenset({"post", "put", "patch", "delete"})
 
@@ -112,6 +123,17 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             _document_problems(schema)
+            used = {
+                tag
+                for ops in schema["paths"].values()
+                for op in ops.values()
+                for tag in op.get("tags", [])
+            }
+            schema["tags"] = [
+                {"name": name, "description": text}
+                for name, text in VENDOR_TAG_DESCRIPTIONS.items()
+                if name in used
+            ]
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -127,10 +149,18 @@ def _document_problems(schema: dict[str, Any]) -> None:
         components.pop(name, None)
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path, operations in schema.get("paths", {}).items():
-        if not path.startswith("/api/"):
-            continue
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            if VENDOR_TAGS & set(operation.get("tags", [])):
+                responses.pop("422", None)  # FastAPI's validation shape: these answer 400
+                for refusal in (413, 422):
+                    responses[str(refusal)] = {
+                        "description": HTTPStatus(refusal).phrase,
+                        "content": problem,
+                    }
+                continue
+            if not path.startswith("/api/"):
+                continue
             for refusal in refusal_statuses(method, path, operation):
                 responses.setdefault(str(refusal), {})
             for code, response in responses.items():
