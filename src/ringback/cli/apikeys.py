@@ -9,6 +9,7 @@ import typer
 from ringback.apikeys import service
 from ringback.cli.common import DEFAULT_DB, DbOption, run, unit_of_work
 from ringback.clock import SystemClock
+from ringback.compat.credentials import client_for_key
 
 app = typer.Typer(help="API keys for web pages, apps and IVRs.", no_args_is_help=True)
 
@@ -40,6 +41,14 @@ def create(
 
     secret = run(work)
     typer.echo(secret)
+    # On stderr, so that `KEY=$(ringback apikey create ...)` still captures the key alone.
+    client = client_for_key(secret)
+    typer.echo(
+        "The same key as an OAuth client (Genesys Cloud and GMS surfaces, docs/migrating.md):\n"
+        f"  client id:     {client.client_id}\n"
+        f"  client secret: {client.client_secret}",
+        err=True,
+    )
     typer.echo("Store it now: it is not shown again.", err=True)
 
 

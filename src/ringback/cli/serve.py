@@ -63,6 +63,24 @@ def serve(
     log_level: Annotated[str, typer.Option("--log-level", envvar="RINGBACK_LOG_LEVEL")] = "info",
     log_format: LogFormatOption = None,
     switch: SwitchOption = None,
+    genesys_cloud_api: Annotated[
+        bool,
+        typer.Option(
+            "--genesys-cloud-api/--no-genesys-cloud-api",
+            envvar="RINGBACK_GENESYS_CLOUD_API",
+            help="Serve Genesys Cloud's callback API (/api/v2/conversations/callbacks) and "
+            "/oauth/token on this node (docs/migrating.md).",
+        ),
+    ] = True,
+    gms_api: Annotated[
+        bool,
+        typer.Option(
+            "--gms-api/--no-gms-api",
+            envvar="RINGBACK_GMS_API",
+            help="Serve the GMS callback API (/genesys/1 and /genesys/2) on this node "
+            "(docs/migrating.md).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the Callback API, and run the scheduler, on one node."""
     configure(log_level, log_format)
@@ -70,7 +88,13 @@ def serve(
     if config is not None:
         _apply(db, config)
     settings = Settings(
-        database_url=db, host=host, port=port, log_level=log_level, switch_url=switch
+        database_url=db,
+        host=host,
+        port=port,
+        log_level=log_level,
+        switch_url=switch,
+        genesys_cloud_api=genesys_cloud_api,
+        gms_api=gms_api,
     )
     uvicorn.run(
         create_app(settings),
