@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import postgres_admin_url
+from tests.sip.fixtures import require_sip_tools
 
 from bench import runner
 
@@ -63,3 +64,18 @@ def test_every_scenario_runs_tiny(engine: str, tmp_path: Path) -> None:
         assert timers[name]["value"] == 0, name
     assert timers["queued"]["value"] == timers["due"]["value"]
     assert timers["backlog queued"]["met"] is True
+
+
+@pytest.mark.sip
+def test_the_sip_scenario_runs_tiny(tmp_path: Path) -> None:
+    require_sip_tools()
+    output = tmp_path / "bench.json"
+    runner.main("sip", "all", "tiny", output)
+    [result] = json.loads(output.read_text())["results"]
+    figures = result["figures"]
+    assert result["db"] == "-"
+    assert figures["1 calls: switch CPU"]["value"] > 0
+    assert figures["1 calls: switch memory"]["value"] > 50  # MiB: the switch and its workers
+    # Sound flowed both ways (a busy test machine may delay a packet past "good", not drop most).
+    assert figures["1 calls: worst packet loss"]["value"] < 50
+    assert figures["calls with good sound, most held"]["value"] is not None

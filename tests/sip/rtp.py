@@ -2,7 +2,8 @@
 
 baresip's own recorder (``sndfile``) stops for good after a re-INVITE that is not sendrecv, as
 a hold is, so the lab listens on the wire instead: a packet socket on the loopback interface with
-a kernel filter for the phone's RTP port range, each packet stamped with ``time.monotonic()``.
+a kernel filter for the phone's RTP port range, each packet stamped with the kernel's time of
+arrival on the ``time.monotonic()`` clock.
 This needs CAP_NET_RAW (root), which the lab's machines and CI have. Every G.711 packet (PCMU or
 PCMA) is decoded; telephone-events, comfort noise and RTCP are kept out of the audio.
 """
@@ -23,6 +24,8 @@ from tests.sip.tones import RATE, Audio, write_wav
 
 ETH_P_IP = 0x0800
 SO_ATTACH_FILTER = 26
+SO_TIMESTAMPNS = 35  # Linux: each packet's arrival in the kernel, as ancillary data
+TIMESPEC = struct.Struct("qq")
 PCMU, PCMA = 0, 8
 
 
@@ -55,6 +58,7 @@ def open_capture_socket(first: int, last: int) -> socket.socket:
         program = ctypes.create_string_buffer(_udp_port_filter(first, last))
         fprog = struct.pack("HL", len(program.raw) // 8, ctypes.addressof(program))
         sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.bind(("lo", ETH_P_IP))
     except OSError:
         sock.close()
@@ -129,6 +133,17 @@ def parse_rtp(datagram: bytes, at: float) -> RtpPacket | None:
     )
 
 
+def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float:
+    """When the kernel received the packet, on the ``time.monotonic()`` clock: a reader thread
+    that waited for the GIL does not make a packet look late."""
+    now = time.monotonic()
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(data)
+            return now - max(0.0, time.time() - (seconds + nanoseconds / 1e9))
+    return now
+
+
 class RtpCapture:
     """Every RTP packet arriving on ports first..last of 127.0.0.1 while it runs."""
 
@@ -145,13 +160,13 @@ class RtpCapture:
         self._sock.settimeout(0.1)
         while self._running:
             try:
-                datagram = self._sock.recv(65536)
+                datagram, ancillary, _, _ = self._sock.recvmsg(65536, socket.CMSG_SPACE(16))
             except TimeoutError:
                 continue
             except OSError:
                 return
             try:
-                packet = parse_rtp(datagram, time.monotonic())
+                packet = parse_rtp(datagram, _arrival(ancillary))
             except (struct.error, IndexError):  # not RTP after all (the filter came late)
                 continue
             if packet is not None:

@@ -20,6 +20,7 @@ class Scenario(StrEnum):
     ROUTING = "routing"
     PUSH = "push"
     SCALE = "scale"
+    SIP = "sip"
     ALL = "all"
 
 
