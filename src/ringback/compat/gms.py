@@ -146,6 +146,12 @@ class CallbackRecord(BaseModel):
     )
 
 
+# Records are sent as built: a reason only once a callback has ended, the data's keys as sent.
+RECORDS: dict[int | str, dict[str, Any]] = {
+    200: {"model": list[CallbackRecord], "description": "The matching callbacks"}
+}
+
+
 class Slot(BaseModel):
     utcTime: str
     localTime: str = Field(description="In the service's time zone, with its offset.")
@@ -269,15 +275,15 @@ async def _nearby(
 
 @v1.get(
     "",
-    response_model=list[CallbackRecord],
-    responses=REFUSALS,
+    response_model=None,
+    responses=RECORDS | REFUSALS,
     operation_id="gms_get_callback",
     summary="Get a callback by its id (GMS)",
 )
 async def get_callback(
     api: CompatUnit,
     callback_id: Annotated[str, Query(alias="_id", max_length=100)],
-) -> list[dict[str, Any]]:
+) -> JSONResponse:
     """A list: the callback with this ``_id``, or none."""
     try:
         callback, found = await callbacks.get_callback(
@@ -286,8 +292,8 @@ async def get_callback(
     except (ValueError, RingbackError) as exc:
         if isinstance(exc, RingbackError) and exc.status != 404:
             raise
-        return []
-    return [record(callback, found)]
+        return JSONResponse([])
+    return JSONResponse([record(callback, found)])
 
 
 @v1.get(
@@ -373,8 +379,8 @@ async def _slots(
 
 @v1.get(
     "/{service}",
-    response_model=list[CallbackRecord],
-    responses=REFUSALS,
+    response_model=None,
+    responses=RECORDS | REFUSALS,
     operation_id="gms_search_callbacks",
     summary="Find callbacks by their properties (GMS)",
 )
@@ -390,7 +396,7 @@ async def search_callbacks(
             "_customer_number, _callback_state, _callback_reason, or a data key.",
         ),
     ] = "AND",
-) -> list[dict[str, Any]]:
+) -> JSONResponse:
     """The service's callbacks whose properties match the query keys, newest first (at most
     100)."""
     found = await intake.service_named(api.session, service, caller=api.caller)
@@ -420,7 +426,7 @@ async def search_callbacks(
         any_of=operand.upper() == "OR",
         limit=SEARCH_LIMIT,
     )
-    return [record(row, found) for row in rows]
+    return JSONResponse([record(row, found) for row in rows])
 
 
 @v1.put(

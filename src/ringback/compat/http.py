@@ -61,6 +61,17 @@ async def key_for(
     session: AsyncSession, sent: HTTPAuthorizationCredentials | None, *, runtime: Runtime
 ) -> ApiKey:
     """The live API key behind whichever credentials were sent, or 401."""
+    try:
+        return await _key_for(session, sent, runtime=runtime)
+    except RingbackError as exc:
+        if exc.status == 401:  # either way in works: say so, whichever was tried
+            exc.headers["WWW-Authenticate"] = CHALLENGE
+        raise
+
+
+async def _key_for(
+    session: AsyncSession, sent: HTTPAuthorizationCredentials | None, *, runtime: Runtime
+) -> ApiKey:
     if sent is None:
         raise unauthorised(
             "send an access token or an API key (Authorization: Bearer ...) or the OAuth "
