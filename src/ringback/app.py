@@ -346,12 +346,15 @@ class _UnexpectedErrors:
 
 
 def _methods_of(app: FastAPI, path: str) -> list[str]:
-    """Every method the OpenAPI document gives for the request's path."""
-    methods: set[str] = set()
-    for template, operations in app.openapi()["paths"].items():
-        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path):
-            methods |= {method.upper() for method in operations}
-    return sorted(methods)
+    """Every method the OpenAPI document gives for the request's path. A concrete segment
+    comes before a template's (as OpenAPI matches paths): `/x/availability` is not `/x/{id}`."""
+    matching = [
+        (template.count("{"), operations)
+        for template, operations in app.openapi()["paths"].items()
+        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path)
+    ]
+    fewest = min((count for count, _ in matching), default=0)
+    return sorted({m.upper() for count, ops in matching if count == fewest for m in ops})
 
 
 class _RequestMetrics:
