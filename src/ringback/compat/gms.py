@@ -487,6 +487,13 @@ async def cancel_callback(
 
 async def _callback_of(api: ApiRequest, service: str, callback_id: str) -> tuple[Callback, Service]:
     """The callback, locked, if it is on the service the path names."""
+    if callback_id == "availability":  # the slots' path, which only GET reads
+        raise RingbackError(
+            "method-not-allowed",
+            "availability is read with GET",
+            status=405,
+            headers={"Allow": "GET"},
+        )
     found = await intake.service_named(api.session, service, caller=api.caller)
     try:
         wanted = uuid.UUID(callback_id)
