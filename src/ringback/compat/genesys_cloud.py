@@ -270,6 +270,7 @@ _FIELDS = {"name": "callbackUserName", "phone": "callbackNumbers", "data": "data
 @router.post(
     "",
     response_model=CreateCallbackResponse,
+    response_model_exclude_none=True,
     responses=REFUSALS,
     operation_id="genesys_create_callback",
     summary="Create a callback (Genesys Cloud)",
@@ -332,6 +333,7 @@ async def create_callback(
 @router.patch(
     "",
     response_model=CreateCallbackResponse,
+    response_model_exclude_none=True,
     responses=REFUSALS,
     operation_id="genesys_update_callback",
     summary="Update a scheduled callback (Genesys Cloud)",
