@@ -116,6 +116,31 @@ class RetryDelays(Strict):
     network_error: int = Field(default=120, ge=0)
 
 
+class ThresholdsConfig(Strict):
+    """When the supervisor page shows a service's queue in warning, then in breach; 0 turns a
+    limit off."""
+
+    oldest_wait_warning_seconds: int = Field(default=300, ge=0)
+    oldest_wait_breach_seconds: int = Field(default=900, ge=0)
+    # A callback not yet tried is late once it still waits this long after its desired time.
+    late_after_seconds: int = Field(default=300, ge=0)
+    late_warning: int = Field(default=1, ge=0, description="Late callbacks for a warning.")
+    late_breach: int = Field(default=5, ge=0, description="Late callbacks for a breach.")
+
+    @model_validator(mode="after")
+    def _warning_before_breach(self) -> Self:
+        for measure in ("oldest_wait", "late"):
+            unit = "_seconds" if measure == "oldest_wait" else ""
+            warning = getattr(self, f"{measure}_warning{unit}")
+            breach = getattr(self, f"{measure}_breach{unit}")
+            if warning and breach and warning > breach:
+                raise ValueError(
+                    f"{measure}_warning{unit} ({warning}) is above "
+                    f"{measure}_breach{unit} ({breach})"
+                )
+        return self
+
+
 class ServiceConfig(Strict):
     name: Name
     display_name: str = ""
@@ -157,6 +182,8 @@ class ServiceConfig(Strict):
     # The call itself: what the customer sees, and how long their phone may ring.
     caller_id: str | None = None
     ring_seconds: int | None = Field(default=None, ge=5, le=600)
+    # What the supervisor page watches on the service's queue.
+    thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
 
     @field_validator("caller_id")
     @classmethod
