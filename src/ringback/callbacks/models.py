@@ -86,7 +86,8 @@ class CallbackHistory(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     callback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("callbacks.id"), index=True)
-    at: Mapped[datetime]
+    # By time: the supervisor's charts read the last hours of every callback's history.
+    at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(100))
     event: Mapped[CallbackEvent] = mapped_column(enum_column(CallbackEvent))
     from_state: Mapped[CallbackState | None] = mapped_column(enum_column(CallbackState))
