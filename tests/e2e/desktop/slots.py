@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from playwright.sync_api import Locator
 from tests.e2e.desktop.conftest import DesktopServer
 
 
@@ -29,25 +30,53 @@ def instant(iso: str) -> datetime:
 def slot_button(
     slot: dict[str, Any], customer_zone: str, agent_zone: str | None
 ) -> re.Pattern[str]:
-    """The accessible name of a slot's button: the day and time in the customer's zone, then the
-    agent's time when the zones differ, with the agent's day when it is another one
-    ("Fri 27 Nov 09:30 CET (you: 00:30 GMT-8), 3 left", "Fri 27 Nov 08:30 CET (you: Thu 26 Nov,
-    23:30 GMT-8), 3 left")."""
+    """The accessible name of a time's button: the time in the customer's zone, then the
+    agent's time when the zones differ, with the agent's day when it is another one, then the
+    places left ("09:30 CET (you: 00:30 GMT-8), 3 of 3 free", "08:30 CET (you: Thu 26 Nov,
+    23:30 GMT-8), 1 of 3 free")."""
     start = instant(slot["start"])
     customer = start.astimezone(ZoneInfo(customer_zone))
     day = f"{customer:%a} {customer.day} {customer:%b}"
-    name = rf"{re.escape(day)} {customer:%H:%M} \S+"
+    name = rf"{customer:%H:%M} \S+"
     if agent_zone is not None:
         mine = start.astimezone(ZoneInfo(agent_zone))
         my_day = f"{mine:%a} {mine.day} {mine:%b}"
         shown = f"{mine:%H:%M}" if my_day == day else f"{my_day}, {mine:%H:%M}"
         name += rf" \(you: {re.escape(shown)} \S+\)"
-    return re.compile(rf"^{name}, {slot['available']} left$")
+    free = (
+        f"{slot['available']} of {slot['capacity']} free"
+        if slot["capacity"] > 1
+        else f"{slot['available']} free"
+    )
+    return re.compile(rf"^{name}, {free}$")
 
 
 def day_group(slot: dict[str, Any], customer_zone: str) -> str:
+    """The day the slot is on, in the customer's calendar ("Sun 6 Dec")."""
     customer = instant(slot["start"]).astimezone(ZoneInfo(customer_zone))
     return f"{customer:%a} {customer.day} {customer:%b}"
+
+
+def part_of_day(slot: dict[str, Any], customer_zone: str) -> str:
+    """Night (00-06), Morning, Afternoon or Evening (18-24), in the customer's zone."""
+    hour = instant(slot["start"]).astimezone(ZoneInfo(customer_zone)).hour
+    return ["Night", "Morning", "Afternoon", "Evening"][hour // 6]
+
+
+def choose_slot(
+    dialog: Locator, slot: dict[str, Any], customer_zone: str, agent_zone: str | None
+) -> Locator:
+    """Pick the slot's day and part of the day in the dialog; the time's button."""
+    day = day_group(slot, customer_zone)
+    dialog.get_by_role("group", name="Day").get_by_role(
+        "radio", name=re.compile(rf"^{re.escape(day)} ")
+    ).check()
+    part = part_of_day(slot, customer_zone)
+    parts = dialog.get_by_role("group", name="Time of day")
+    if parts.count() > 0:
+        parts.get_by_role("radio", name=re.compile(rf"^{part} ")).check()
+    times = dialog.get_by_role("group", name=f"{day}, {part}")
+    return times.get_by_role("button", name=slot_button(slot, customer_zone, agent_zone))
 
 
 def other_day_for_agent(slot: dict[str, Any], customer_zone: str, agent_zone: str) -> bool:

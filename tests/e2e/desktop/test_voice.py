@@ -41,10 +41,12 @@ def test_voice_callback_from_notification_to_mark_done(
 
     info = page.get_by_role("region", name="Callback Information")
     expect(info).to_contain_text("Immediate")
-    expect(info).to_contain_text("(212) 555-0123")  # cards is a US service: national format
-    expect(info).to_contain_text("card stolen")
-    expect(info).to_contain_text("Verify identity with date of birth.")
     expect(info).to_contain_text(re.compile(r"Customer: .*GMT-5|Customer: .*EST"))
+    case = page.get_by_role("region", name="Case Information")
+    expect(case).to_contain_text("card stolen")
+    expect(case).to_contain_text("Verify identity with date of birth.")
+    # cards is a US service: national format
+    expect(call_status(page)).to_contain_text("(212) 555-0123")
     expect(call_status(page)).to_contain_text(re.compile("Dialing|Ringing|Connected"))
     expect(call_status(page)).to_contain_text("Connected")
 
@@ -187,11 +189,7 @@ def test_numbers_read_as_people_write_them_and_stay_inside_their_cards(
     offer.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("heading", name="Voice Callback: +49 1511 2345678")).to_be_visible()
     expect(page.get_by_role("tab", name=re.compile(r"^\+49 1511 2345678"))).to_be_visible()
-    info = page.get_by_role("region", name="Callback Information")
-    expect(info).to_contain_text("+49 1511 2345678")
-    expect(page.get_by_role("region", name="Case Information")).to_contain_text(
-        re.compile(r"Name\s*—")  # no name given, rather than "null"
-    )
+    expect(call_status(page)).not_to_contain_text("null")  # no name given, no "null"
     expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
     # Spaced for reading, a long number wraps instead of running out of its card.
     overflowing = page.evaluate(
@@ -207,4 +205,5 @@ def test_numbers_read_as_people_write_them_and_stay_inside_their_cards(
     offer = notification(bob, "Gwen Price")
     expect(offer).to_contain_text("020 7946 0142")
     offer.get_by_role("button", name="Accept").click()
-    expect(call_status(bob)).to_contain_text("Gwen Price 020 7946 0142")
+    expect(bob.get_by_role("heading", name="Voice Callback: Gwen Price")).to_be_visible()
+    expect(call_status(bob)).to_contain_text("020 7946 0142")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChannelStatus, Interaction } from "../api/client";
-import { FINAL_STATES, deskReducer, emptyDesk, offers, openInteractions, type DeskAction, type DeskState, type StreamEvent } from "./desk";
+import { FINAL_STATES, deskReducer, emptyDesk, handoverText, keepShown, offers, openInteractions, type DeskAction, type DeskState, type StreamEvent } from "./desk";
 
 const ME = 7;
 const OTHER = 8;
@@ -53,6 +53,7 @@ function interaction(overrides: Partial<Interaction> = {}): Interaction {
     last_result: null,
     disposition: null,
     disposition_required: false,
+    handover: null,
     consultation: null,
     parties: {},
     actions: [],
@@ -282,8 +283,20 @@ describe("notices", () => {
     const state = run(emptyDesk, loaded(), on(event("interaction.transferred", arrived)));
     expect(state.interactions[arrived.id]).toEqual(arrived);
     expect(state.notices).toEqual([
-      { key: `in-${arrived.id}`, kind: "info", text: "A call with +442071234567 was transferred to you." },
+      { key: `in-${arrived.id}`, kind: "info", text: "A colleague transferred a call with +442071234567 to you.", interactionId: arrived.id },
     ]);
+  });
+
+  it("name who handed a call over and why, for a transfer and a conference", () => {
+    const handover = { how: "transfer" as const, source: nextId(), agent: "ada", agent_name: "Ada Lovelace", reason: " Wants a higher limit. ", at: "2026-11-26T10:00:00Z" };
+    const transferred = interaction({ state: "connected", handover, callback: callback({ name: "Dana Reyes" }) });
+    let state = run(emptyDesk, loaded(), on(event("interaction.transferred", transferred)));
+    expect(state.notices.map((n) => n.text)).toEqual(["Ada Lovelace transferred a call with Dana Reyes to you: “Wants a higher limit”."]);
+    const joined = interaction({ state: "joined", handover: { ...handover, how: "conference", reason: null }, callback: callback({ name: "Lee Park" }) });
+    state = run(state, on(event("interaction.joined", joined)));
+    expect(state.notices.map((n) => n.text)).toContain("Ada Lovelace brought you into a call with Lee Park.");
+    expect(state.interactions[joined.id]?.state).toBe("joined");
+    expect(handoverText(interaction({ handover: { ...handover, agent_name: null } }))).toMatch(/^ada transferred/);
   });
 
   it("are dismissed one at a time", () => {
@@ -368,5 +381,21 @@ describe("offers and openInteractions", () => {
   it("are empty on an empty desk", () => {
     expect(offers(emptyDesk)).toEqual([]);
     expect(openInteractions(emptyDesk)).toEqual([]);
+  });
+});
+
+describe("the interaction on screen", () => {
+  const a = interaction({ state: "connected", created_at: "2026-11-26T10:00:00Z" });
+  const b = interaction({ state: "connected", created_at: "2026-11-26T10:05:00Z" });
+
+  it("is the one the agent picked, even when a newer one arrives", () => {
+    expect(keepShown([a], a.id)).toBe(a.id);
+    expect(keepShown([a, b], a.id)).toBe(a.id);
+  });
+
+  it("is the newest when none was picked or the picked one is gone", () => {
+    expect(keepShown([a, b], null)).toBe(b.id);
+    expect(keepShown([a, b], "gone")).toBe(b.id);
+    expect(keepShown([], a.id)).toBeNull();
   });
 });

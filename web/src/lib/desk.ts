@@ -14,6 +14,8 @@ export interface Notice {
   key: string;
   kind: NoticeKind;
   text: string;
+  /** The interaction it is about, when the agent may want to open it. */
+  interactionId?: string;
 }
 
 export interface DeskState {
@@ -100,15 +102,31 @@ export function deskReducer(state: DeskState, action: DeskAction): DeskState {
         next = putStatus(next, payload as unknown as ChannelStatus);
       } else if (event.topic.startsWith("interaction.")) {
         next = putInteraction(next, payload as unknown as Interaction);
-        if (event.topic === "interaction.transferred") {
+        if (event.topic === "interaction.transferred" || event.topic === "interaction.joined") {
           const arrived = payload as unknown as Interaction;
-          const notices = notify(next, { key: `in-${arrived.id}`, kind: "info", text: `A call with ${name(arrived)} was transferred to you.` });
+          const notices = notify(next, { key: `in-${arrived.id}`, kind: "info", text: handoverText(arrived), interactionId: arrived.id });
           if (notices !== next.notices) next = { ...next, notices };
         }
       }
       return next;
     }
   }
+}
+
+/** What the agent is told when a colleague hands them a call: who, and why. */
+export function handoverText(arrived: Interaction): string {
+  const h = arrived.handover;
+  const who = h?.agent_name || h?.agent || "A colleague";
+  const why = h?.reason ? `: “${h.reason.trim().replace(/\.$/, "")}”.` : ".";
+  if (h?.how === "conference") return `${who} brought you into a call with ${name(arrived)}${why}`;
+  return `${who} transferred a call with ${name(arrived)} to you${why}`;
+}
+
+/** The interaction on screen: the one the agent picked while it is still open, else the newest.
+ * A call that arrives later (a transfer) does not take its place: it is announced instead. */
+export function keepShown(open: Interaction[], picked: string | null): string | null {
+  if (picked !== null && open.some((i) => i.id === picked)) return picked;
+  return open[open.length - 1]?.id ?? null;
 }
 
 /** Offers on the screen, oldest first. */

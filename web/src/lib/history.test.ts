@@ -37,7 +37,8 @@ const SERVER_ENTRIES: [string, string, Record<string, unknown>][] = [
   ["dtmf", "switch", { digits: "4417#" }],
   ["call_state", "switch", { state: "connected", cause: null }],
   ["dial_result", "switch", { result: "answered" }],
-  ["transferred_in", "switch", { source: "6f1c0d1e-5d7c-4f43-9f8e-0b8f1d2a3c4d" }],
+  ["transferred_in", "switch", { source: "6f1c0d1e-5d7c-4f43-9f8e-0b8f1d2a3c4d", by: "bob", by_name: "Bob Marley", reason: "Wants a higher limit." }],
+  ["joined", "switch", { source: "6f1c0d1e-5d7c-4f43-9f8e-0b8f1d2a3c4d", by: "bob", by_name: "Bob Marley", reason: null }],
   ["consultation", "switch", { target: "place:1002", state: "connected" }],
   ["note", "maria", { text: "Card stolen on the subway." }], // wrapup.py
   ["email", "maria", { to: "dana@example.com", subject: "Your new card" }],
@@ -122,6 +123,11 @@ describe("caseSentence, for every kind of entry the server writes", () => {
     expect(say("complete_transfer", "maria", { target: "place:1002" })).toBe("You completed the transfer to Place 1002.");
     expect(say("complete_conference", "maria", { target: "place:1002" })).toBe("You brought Place 1002 into the call.");
     expect(say("transferred_in", "switch", { source: "x" })).toBe("A colleague transferred the call to you.");
+    expect(say("transferred_in", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: "Wants a higher limit." })).toBe(
+      "Bob Marley transferred the call to you: “Wants a higher limit”.",
+    );
+    expect(say("joined", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: null })).toBe("Bob Marley brought you into the call.");
+    expect(say("transfer", "maria", { target: "place:1002", label: "Bob Marley", reason: "Needs a supervisor." })).toBe("You transferred the call to Place 1002: “Needs a supervisor”.");
   });
 
   it("writes the wrap-up with names and the agent's time", () => {
@@ -172,6 +178,36 @@ describe("caseSentences", () => {
       "fraud-desk answered the consultation.",
       "You invited +44 20 7946 0958 to the call.",
       "+44 20 7946 0958 declined the call.",
+    ]);
+  });
+});
+
+describe("a case handed over by a colleague", () => {
+  it("names the colleague in their part, and the reader as you in their own", () => {
+    const theirs = (kind: string, actor: string, detail: Record<string, unknown> = {}): CaseEntryLike => ({ ...entry(kind, actor, detail), actor_name: actor === "bob" ? "Bob Marley" : null, interaction_id: "first" });
+    const mine = (kind: string, actor: string, detail: Record<string, unknown> = {}): CaseEntryLike => ({ ...entry(kind, actor, detail), actor_name: actor === "maria" ? "Maria Lopez" : null, interaction_id: "second" });
+    const sentences = caseSentences(
+      [
+        theirs("offered", "routing", { agent: "bob" }),
+        theirs("accepted", "bob"),
+        theirs("hold", "bob"),
+        theirs("note", "bob", { text: "Card stolen." }),
+        theirs("transfer", "bob", { target: "place:2001", label: "Maria Lopez", reason: "Limit above 5,000." }),
+        theirs("call_state", "switch", { state: "released", cause: "transfer" }),
+        mine("transferred_in", "switch", { source: "first", by: "bob", by_name: "Bob Marley", reason: "Limit above 5,000." }),
+        mine("note", "maria", { text: "Raised the limit." }),
+      ],
+      { ...context, interactionId: "second" },
+    );
+    expect(sentences).toEqual([
+      "Offered to Bob Marley.",
+      "Bob Marley accepted the offer.",
+      "Bob Marley put the call on hold.",
+      "Bob Marley added a note: Card stolen.",
+      "Bob Marley transferred the call to you: “Limit above 5,000”.",
+      "The call went on after the transfer.",
+      "Bob Marley transferred the call to you: “Limit above 5,000”.",
+      "You added a note: Raised the limit.",
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // The case history, written as a colleague would write it: one sentence per entry.
 import { DIAL_RESULT, addressLabel, label } from "./labels";
 
-export type CaseEntryLike = { at: string; actor: string; kind: string; detail: Record<string, unknown> };
+export type CaseEntryLike = { at: string; actor: string; actor_name?: string | null; kind: string; detail: Record<string, unknown>; interaction_id?: string };
 
 export type CaseContext = {
   /** The agent reading it: their own actions are "You ...". */
@@ -12,23 +12,29 @@ export type CaseContext = {
   when: (iso: string) => string;
   /** A disposition's name, from its code. */
   disposition: (code: string) => string;
+  /** The reader's interaction: entries of another one are a colleague's, from before they
+   * handed the call over (their "you" is not the reader). */
+  interactionId?: string;
 };
 
 /** The entries as sentences, in their order; names of transfer and consultation targets are
  * taken from the entries that chose them. */
 export function caseSentences(entries: CaseEntryLike[], context: CaseContext): string[] {
   const names = new Map<string, string>();
+  const agents = new Map<string, string>();
   for (const entry of entries) {
     const { target, label: name } = entry.detail;
     // A number typed in is its own label: it is formatted instead.
     if (typeof target === "string" && typeof name === "string" && name && name !== target) names.set(target, name);
+    if (entry.actor_name) agents.set(entry.actor, entry.actor_name);
   }
-  return entries.map((entry) => caseSentence(entry, context, names));
+  return entries.map((entry) => caseSentence(entry, context, names, agents));
 }
 
-export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: Map<string, string> = new Map()): string {
+export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: Map<string, string> = new Map(), agents: Map<string, string> = new Map()): string {
   const { me, phone } = context;
   const d = entry.detail;
+  const earlier = context.interactionId !== undefined && entry.interaction_id !== undefined && entry.interaction_id !== context.interactionId;
   const text = (key: string) => (d[key] === undefined || d[key] === null ? "" : String(d[key]));
   const customer = context.customer.name || phone(context.customer.phone);
   const party = (address: string): string => {
@@ -36,11 +42,14 @@ export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: 
     if (address === context.customer.phone) return customer;
     return names.get(address) ?? addressLabel(address, phone);
   };
-  const subject = actor(entry.actor, me.login);
+  const subject = entry.actor === me.login ? "You" : (entry.actor_name ?? agents.get(entry.actor) ?? actor(entry.actor, me.login));
   const target = party(text("target"));
+  // Quoted, the sentence's own full stop ends it: “Limit above 5,000”.
+  const why = text("reason") ? `: “${text("reason").trim().replace(/\.$/, "")}”` : "";
+  const by = text("by_name") || text("by") || "A colleague";
   switch (entry.kind) {
     case "offered":
-      return text("agent") === me.login ? "Offered to you." : `Offered to ${text("agent")}.`;
+      return text("agent") === me.login ? "Offered to you." : `Offered to ${agents.get(text("agent")) ?? text("agent")}.`;
     case "accepted":
       return `${subject} accepted the offer.`;
     case "reject":
@@ -54,6 +63,7 @@ export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: 
     case "dial":
       return `${subject} called ${phone(text("number"))} (attempt ${text("attempt")}).`;
     case "call_state":
+      if (earlier && text("state") === "released" && text("cause") === "transfer") return "The call went on after the transfer.";
       return callState(text("state"), text("cause"), customer);
     case "dial_result":
       return text("result") === "answered" ? `${cap(customer)} answered.` : `${cap(customer)} was not reached: ${label(DIAL_RESULT, text("result"))}.`;
@@ -64,11 +74,11 @@ export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: 
     case "end_call":
       return `${subject} ended the call.`;
     case "transfer":
-      return `${subject} transferred the call to ${target}.`;
+      return `${subject} transferred the call to ${target}${why}.`;
     case "conference":
-      return `${subject} invited ${target} to the call.`;
+      return `${subject} invited ${target} to the call${why}.`;
     case "consultation":
-      return d.state === undefined ? `${subject} started a consultation with ${target}.` : consultation(text("state"), target);
+      return d.state === undefined ? `${subject} started a consultation with ${target}${why}.` : consultation(text("state"), target);
     case "end_consultation":
       return `${subject} ended the consultation with ${target}.`;
     case "complete_transfer":
@@ -82,7 +92,9 @@ export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: 
     case "dtmf":
       return `The digits ${text("digits")} were sent on the call.`;
     case "transferred_in":
-      return "A colleague transferred the call to you.";
+      return `${by} transferred the call to you${why}.`;
+    case "joined":
+      return `${by} brought you into the call${why}.`;
     case "note":
       return `${subject} added a note: ${text("text")}`;
     case "email":

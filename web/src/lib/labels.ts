@@ -18,6 +18,7 @@ export const CALL_STATUS: Record<string, string> = {
   on_hold: "On Hold",
   ready_to_call: "Ready to Call",
   transferred: "Transferred",
+  joined: "In a colleague's call",
   done: "Done",
   rejected: "Rejected",
   timed_out: "Timed out",

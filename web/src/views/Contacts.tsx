@@ -42,7 +42,22 @@ export function ContactDirectory() {
 }
 
 /** `service`: the callback's, whose region formats the numbers (else the desk's). */
-export function ContactCard({ contactId, title, service, editable = false, withHistory = false }: { contactId: string; title: string; service?: string; editable?: boolean; withHistory?: boolean }) {
+export function ContactCard({
+  contactId,
+  title,
+  service,
+  editable = false,
+  withHistory = false,
+  known,
+}: {
+  contactId: string;
+  title: string;
+  service?: string;
+  editable?: boolean;
+  withHistory?: boolean;
+  /** What the screen already shows (an interaction's customer): left out here. */
+  known?: { name?: string | null; phone: string };
+}) {
   const phone = usePhoneFormat(service);
   const contact = useLoaded(() => unwrap(api.GET("/api/v1/workspace/contacts/{contact_id}", { params: { path: { contact_id: contactId } } })), [contactId]);
   const history = useLoaded(
@@ -57,9 +72,10 @@ export function ContactCard({ contactId, title, service, editable = false, withH
       <ErrorText error={contact.error} />
       {c && !editing && (
         <>
-          <p className="contact-name">{c.display_name}</p>
+          {c.display_name !== known?.name && <p className="contact-name">{c.display_name}</p>}
+          {known && c.phones.every((p) => p.number === known.phone) && c.emails.length === 0 && <p className="hint">No other number or e-mail in the Contact Directory.</p>}
           <dl className="fields">
-            {c.phones.map((p) => (
+            {c.phones.filter((p) => p.number !== known?.phone).map((p) => (
               <div key={p.number}>
                 <dt>Phone{p.label ? ` (${p.label})` : ""}</dt>
                 <dd>

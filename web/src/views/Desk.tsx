@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { api, unwrap, type Agent, type ChannelStatus, type Interaction } from "../api/client";
 import { clockSkewMs } from "../lib/countdown";
-import { deskReducer, emptyDesk, offers, openInteractions } from "../lib/desk";
+import { deskReducer, emptyDesk, keepShown, offers, openInteractions } from "../lib/desk";
 import { CALL_STATUS, CHANNELS, label } from "../lib/labels";
 import { ApiProblem, messageOf } from "../lib/problems";
 import { EventStream, type Connection } from "../lib/stream";
@@ -113,7 +113,13 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
 
   const pending = offers(state);
   const open = openInteractions(state);
-  const current = open.find((i) => i.id === selected) ?? open[open.length - 1] ?? null;
+  // The agent's interaction stays on screen until they pick another: one that arrives later
+  // (a transfer) is announced, and does not take its place or an unsaved note with it.
+  const shownId = keepShown(open, selected);
+  const current = open.find((i) => i.id === shownId) ?? null;
+  useEffect(() => {
+    if (shownId !== selected) setSelected(shownId);
+  }, [shownId, selected]);
   const skewMs = Number.isFinite(skew) ? skew : 0;
   useOfferAlerts(pending, alerts, skewMs);
   const offerShortcut = useRef(pending[0]);
@@ -172,7 +178,12 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       <section className="notices" aria-live="polite" aria-label="Messages">
         {state.notices.map((notice) => (
           <p key={notice.key} className={`notice ${notice.kind}`}>
-            {notice.text}
+            <span>{notice.text}</span>
+            {notice.interactionId && notice.interactionId !== current?.id && open.some((i) => i.id === notice.interactionId) && (
+              <button type="button" className="link" onClick={() => (setSelected(notice.interactionId ?? null), dispatch({ type: "dismiss", key: notice.key }))}>
+                Open it
+              </button>
+            )}
             <button type="button" className="plain" aria-label="Dismiss message" onClick={() => dispatch({ type: "dismiss", key: notice.key })}>
               ×
             </button>

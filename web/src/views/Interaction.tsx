@@ -1,9 +1,11 @@
 // One interaction: Call Status, the toolbar of legal actions, and the views around the call.
+import { CalendarCheck } from "lucide-react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { api, unwrap, type Action, type Agent, type CaseEntry, type Interaction } from "../api/client";
 import { callClock, formatElapsed, secondsSince } from "../lib/calltime";
 import { caseSentences } from "../lib/history";
 import { CALL_STATUS, CALLBACK_TYPE, CHANNELS, DIAL_RESULT, addressLabel, callbackTypeLabel, dispositionName, dispositionNeeded, fieldLabel, label } from "../lib/labels";
+import { CallToolbar, type ToolbarCommand } from "./CallToolbar";
 import { browserZone, formatInZone, inBothZones, inBothZonesText } from "../lib/time";
 import { ContactCard } from "./Contacts";
 import type { Act } from "./Desk";
@@ -57,6 +59,8 @@ export function InteractionView({
 }) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [emailTo, setEmailTo] = useState<string | null>(null);
+  const [reason, setReason] = useState("");
+  const [confirmation, setConfirmation] = useState<string | null>(null);
   const has = (action: Action) => i.actions.includes(action);
   const post = (path: PostPath) => act(() => unwrap(api.POST(path, { params: { path: { interaction_id: i.id } } })));
   const web = i.channel === "webcallback";
@@ -99,95 +103,70 @@ export function InteractionView({
     }
   }, [focusHeading, onFocused]);
 
+  function command(which: ToolbarCommand) {
+    const paths: Partial<Record<ToolbarCommand, PostPath>> = {
+      call: "/api/v1/workspace/interactions/{interaction_id}/call",
+      end_call: "/api/v1/workspace/interactions/{interaction_id}/end-call",
+      hold: "/api/v1/workspace/interactions/{interaction_id}/hold",
+      resume: "/api/v1/workspace/interactions/{interaction_id}/resume",
+      mark_done: "/api/v1/workspace/interactions/{interaction_id}/done",
+    };
+    const path = paths[which];
+    if (path) {
+      void post(path);
+    } else {
+      setReason("");
+      setDialog(which === "dtmf" ? "dtmf" : (which as Dialog));
+    }
+  }
+
   const heading = previewing ? "Web Callback Interaction Preview" : web ? "Web Callback Interaction" : "Voice Callback";
   const headingId = `interaction-${i.id}`;
+  const scheduleTitle = web ? "Schedule a Callback" : "Reschedule a Callback";
   return (
     <article className="interaction" aria-labelledby={headingId}>
-      <header>
-        <h2 id={headingId} ref={headingRef} tabIndex={-1}>
-          {heading}: {name}
-        </h2>
-        <CallStatus interaction={i} history={history.data} skewMs={skewMs} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />
+      <header className="case-header">
+        <div className="case-title">
+          <h2 id={headingId} ref={headingRef} tabIndex={-1}>
+            {heading}: {name}
+          </h2>
+          <CallStatus interaction={i} history={history.data} skewMs={skewMs} onEmail={(to) => (setEmailTo(to), setDialog("email"))} />
+        </div>
+        {i.handover && <Handover interaction={i} />}
+        <div className="case-facts">
+          <CaseInformation interaction={i} />
+          <CallbackInformation interaction={i} />
+        </div>
       </header>
 
-      <div role="toolbar" aria-label={previewing ? "Call Preview Actions" : "Call Actions"} aria-busy={busy} className="toolbar">
-        <fieldset disabled={busy} className="contents">
-        {has("call") && (
-          <button type="button" className="primary" onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/call")}>
-            Call
-          </button>
-        )}
-        {has("end_call") && (
-          <button type="button" className="danger" aria-keyshortcuts="Control+Alt+E" title="End Call (Ctrl+Alt+E)" onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/end-call")}>
-            End Call
-          </button>
-        )}
-        {has("hold") && (
-          <button type="button" aria-keyshortcuts="Control+Alt+H" title="Hold (Ctrl+Alt+H)" onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/hold")}>
-            Hold
-          </button>
-        )}
-        {has("resume") && (
-          <button type="button" aria-keyshortcuts="Control+Alt+H" title="Resume (Ctrl+Alt+H)" onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/resume")}>
-            Resume
-          </button>
-        )}
-        {has("transfer") && (
-          <button type="button" onClick={() => setDialog("transfer")}>
-            Instant Call Transfer
-          </button>
-        )}
-        {has("conference") && (
-          <button type="button" onClick={() => setDialog("conference")}>
-            Instant Call Conference
-          </button>
-        )}
-        {has("send_dtmf") && (
-          <button type="button" onClick={() => setDialog("dtmf")}>
-            Send DTMF
-          </button>
-        )}
-        {has("start_consultation") && (
-          <button type="button" onClick={() => setDialog("consultation")}>
-            Start Consultation
-          </button>
-        )}
-        {has("reschedule") && (
-          <button type="button" onClick={() => setDialog("reschedule")}>
-            {web ? "Schedule a Callback" : "Reschedule a Callback"}
-          </button>
-        )}
-        {has("mark_done") && (
-          <button
-            type="button"
-            className="primary"
-            disabled={doneBlocked}
-            aria-describedby={doneBlocked ? `${headingId}-blocked` : undefined}
-            aria-keyshortcuts="Control+Alt+D"
-            title="Mark Done (Ctrl+Alt+D)"
-            onClick={() => post("/api/v1/workspace/interactions/{interaction_id}/done")}
-          >
-            {previewing ? "Done" : "Mark Done"}
-          </button>
-        )}
-        </fieldset>
-      </div>
+      <CallToolbar actions={i.actions} web={web} previewing={previewing} busy={busy} doneBlocked={doneBlocked} blockedId={`${headingId}-blocked`} onCommand={command} />
       {doneBlocked && (
         <p id={`${headingId}-blocked`} className="hint warning">
           {dispositionNeeded(previewing ? "Done" : "Mark Done")} for {i.service_name}: choose one under Dispositions.
         </p>
       )}
+      {confirmation && (
+        <p role="status" className="confirmation">
+          <CalendarCheck aria-hidden="true" size={18} /> {confirmation}
+          <button type="button" className="plain" aria-label="Dismiss confirmation" onClick={() => setConfirmation(null)}>
+            ×
+          </button>
+        </p>
+      )}
       {i.state === "transferred" && <p className="hint">The customer is now with someone else. Add a note or a disposition, then Mark Done.</p>}
+      {i.state === "joined" && <p className="hint">The call and the callback stay with your colleague. Add a note or a disposition, then Mark Done.</p>}
 
       {i.consultation && <ConsultationPanel interaction={i} post={post} />}
 
-      <div className="panels">
-        <CaseInformation interaction={i} />
-        <CallbackInformation interaction={i} />
-        {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" service={i.callback.service} />}
-        {has("disposition") && <Dispositions interaction={i} act={act} />}
-        {has("note") && <NoteEditor interaction={i} act={act} />}
+      <div className="work">
+        <div className="work-main">
+          {has("disposition") && <Dispositions interaction={i} act={act} />}
+          {has("note") && <NoteEditor interaction={i} act={act} />}
+        </div>
         <CaseHistory history={history.data} interaction={i} agent={agent} />
+      </div>
+      <div className="more">
+        {i.contact_id && <ContactCard contactId={i.contact_id} title="Contact" service={i.callback.service} known={i.callback} />}
         {previewing && (
           <section className="panel" aria-label="Responses">
             <h3>Responses</h3>
@@ -199,21 +178,57 @@ export function InteractionView({
       {dialog !== null && dialog in TARGET_DIALOGS && (
         <Modal title={TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].title} onClose={() => setDialog(null)}>
           <p>Choose who to {dialog === "transfer" ? "transfer the call to" : dialog === "conference" ? "add to the call" : "consult"}.</p>
+          <label>
+            Reason (optional, shown to whoever takes the call)
+            <input value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+          </label>
           <TeamCommunicator
             pickLabel={TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].title.replace("Instant Call ", "").replace("Start Consultation", "Consult")}
             onPick={async (target) => {
               const path = TARGET_DIALOGS[dialog as keyof typeof TARGET_DIALOGS].path;
-              const ok = await act(() => unwrap(api.POST(path, { params: { path: { interaction_id: i.id } }, body: { target } })));
+              const why = reason.trim() || undefined;
+              const ok = await act(() => unwrap(api.POST(path, { params: { path: { interaction_id: i.id } }, body: { target, reason: why } })));
               if (ok) setDialog(null);
             }}
           />
         </Modal>
       )}
       {dialog === "dtmf" && <DtmfKeypad interaction={i} act={act} onClose={() => setDialog(null)} />}
-      {dialog === "reschedule" && <RescheduleDialog interaction={i} act={act} title={web ? "Schedule a Callback" : "Reschedule a Callback"} onClose={() => setDialog(null)} />}
+      {dialog === "reschedule" && (
+        <RescheduleDialog
+          interaction={i}
+          act={act}
+          title={scheduleTitle}
+          onClose={() => setDialog(null)}
+          onBooked={(text) => {
+            setDialog(null);
+            setConfirmation(text);
+          }}
+        />
+      )}
       {dialog === "email" && emailTo && <EmailComposer interaction={i} agent={agent} to={emailTo} act={act} onClose={() => setDialog(null)} />}
     </article>
   );
+}
+
+/** Who handed the call over, and why. */
+function Handover({ interaction: i }: { interaction: Interaction }) {
+  const h = i.handover;
+  if (!h) return null;
+  const who = h.agent_name || h.agent || "A colleague";
+  const why = h.reason ? `: “${h.reason.trim().replace(/\.$/, "")}”.` : ".";
+  return (
+    <p className="handover">
+      {h.how === "conference" ? `${who} brought you into this call${why}` : `${who} transferred this call to you${why}`} Their part of the case is in the Case History.
+    </p>
+  );
+}
+
+/** "Scheduled for Sun 6 Dec, 10:30 GMT-5 (you: 15:30 UTC)" once the callback waits for a new
+ * time (after Reschedule); null while it is still in this agent's hands. */
+export function scheduledFor(i: Interaction): string | null {
+  if (i.callback.state !== "scheduled") return null;
+  return `Scheduled for ${inBothZonesText(i.callback.desired_time, i.callback.time_zone ?? i.service_time_zone)}`;
 }
 
 function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction: Interaction; history: CaseEntry[] | null; skewMs: number; onEmail: (to: string) => void }) {
@@ -224,22 +239,18 @@ function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction:
   );
   const emails = contact.data?.emails ?? [];
   const others = Object.entries(i.parties).filter(([, role]) => role === "target" || role === "pending");
-  const clock = callClock(i.state, history ?? [], i.updated_at);
+  // The call's time is this agent's: a colleague's entries before a hand-over do not count.
+  const clock = callClock(i.state, (history ?? []).filter((e) => e.interaction_id === i.id), i.updated_at);
   const phone = usePhoneFormat(i.callback.service);
   const who = i.callback.name || phone(i.callback.phone);
+  const scheduled = scheduledFor(i);
+  const onCall = ["dialing", "ringing", "connected", "on_hold"].includes(i.state);
   return (
     <div className="call-bar">
       <div className="call-status" role="status" aria-label="Call Status">
         <span className="party">
-          {i.callback.name ? (
-            <>
-              <strong>{i.callback.name}</strong> <PhoneText text={phone(i.callback.phone)} />
-            </>
-          ) : (
-            <strong>
-              <PhoneText text={phone(i.callback.phone)} />
-            </strong>
-          )}
+          {/* The heading names the customer; a nameless one is named by the number there. */}
+          {i.callback.name && <PhoneText text={phone(i.callback.phone)} />}
           {i.actions.includes("email") && (
             <span className="party-menu">
               <button type="button" className="plain" aria-haspopup="menu" aria-expanded={open} aria-label={`Party actions for ${who}`} onClick={() => setOpen(!open)}>
@@ -264,7 +275,14 @@ function CallStatus({ interaction: i, history, skewMs, onEmail }: { interaction:
             </span>
           )}
         </span>
-        <span className={`call-state state-${i.state}`}>{label(CALL_STATUS, i.state)}</span>
+        {scheduled && !onCall ? (
+          <span className="call-state state-scheduled">{scheduled}</span>
+        ) : (
+          <>
+            <span className={`call-state state-${i.state}`}>{label(CALL_STATUS, i.state)}</span>
+            {scheduled && <span className="scheduled">{scheduled}</span>}
+          </>
+        )}
         {i.last_result && i.last_result !== "answered" && i.state === "ready_to_call" && <span className="hint">Last call: {label(DIAL_RESULT, i.last_result)}</span>}
         {others.length > 0 && (
           <span className="parties">
@@ -332,72 +350,60 @@ function ConsultationPanel({ interaction: i, post }: { interaction: Interaction;
   );
 }
 
+/** Why the customer asked: what the web form or the IVR gathered, and the instructions. */
 function CaseInformation({ interaction: i }: { interaction: Interaction }) {
-  const phone = usePhoneFormat(i.callback.service);
+  const data = Object.entries(i.callback.data);
   return (
-    <section className="panel" aria-label="Case Information">
-      <h3>Case Information</h3>
-      <dl className="fields">
-        {Object.entries(i.preview).map(([key, value]) => (
-          <div key={key}>
-            <dt>{fieldLabel(key)}</dt>
-            <dd>{previewValue(key, value, i, phone)}</dd>
-          </div>
-        ))}
-      </dl>
+    <section className="facts case-information" aria-label="Case Information">
+      <h3 className="visually-hidden">Case Information</h3>
+      {data.length === 0 && !i.callback.instructions && <p className="hint">No details came with the request.</p>}
+      {data.length > 0 && (
+        <dl className="inline-fields">
+          {data.map(([key, value]) => (
+            <div key={key}>
+              <dt>{fieldLabel(key)}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {i.callback.instructions && (
+        <p className="instructions">
+          <strong>Instructions</strong> {i.callback.instructions}
+        </p>
+      )}
     </section>
   );
 }
 
+/** What kind of callback: the service, the type (or its new time), the desired time, attempts. */
 function CallbackInformation({ interaction: i }: { interaction: Interaction }) {
   const cb = i.callback;
   const agentPreview = useServices().find((s) => s.name === cb.service)?.preview.enabled ?? false;
-  const phone = usePhoneFormat(cb.service);
   const customerZone = cb.time_zone ?? i.service_time_zone;
   const desired = inBothZones(cb.desired_time, customerZone, browserZone());
+  const scheduled = scheduledFor(i);
   return (
-    <section className="panel" aria-label="Callback Information">
-      <h3>Callback Information</h3>
-      <dl className="fields">
-        <div>
-          <dt>Callback type</dt>
-          <dd>{callbackTypeLabel(cb.type, i.channel, agentPreview)}</dd>
-        </div>
-        <div>
-          <dt>Desired time</dt>
-          <dd>
-            <span>Customer: {desired.customer}</span>
-            {!desired.same && <span>You: {desired.agent}</span>}
-          </dd>
-        </div>
-        <div>
-          <dt>Phone number</dt>
-          <dd>
-            <PhoneText text={phone(cb.phone)} />
-          </dd>
-        </div>
-        {cb.name && (
-          <div>
-            <dt>Name</dt>
-            <dd>{cb.name}</dd>
-          </div>
-        )}
+    <section className="facts" aria-label="Callback Information">
+      <h3 className="visually-hidden">Callback Information</h3>
+      <dl className="inline-fields">
         <div>
           <dt>Service</dt>
           <dd>
             {i.service_name} ({label(CHANNELS, i.channel)})
           </dd>
         </div>
-        {Object.entries(cb.data).map(([key, value]) => (
-          <div key={key}>
-            <dt>{fieldLabel(key)}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-        {cb.instructions && (
-          <div className="instructions">
-            <dt>Instructions</dt>
-            <dd>{cb.instructions}</dd>
+        <div>
+          <dt>Callback type</dt>
+          <dd>{scheduled ?? callbackTypeLabel(cb.type, i.channel, agentPreview)}</dd>
+        </div>
+        {!scheduled && (
+          <div>
+            <dt>Desired time</dt>
+            <dd>
+              <span>Customer: {desired.customer}</span>
+              {!desired.same && <span> · You: {desired.agent}</span>}
+            </dd>
           </div>
         )}
         <div>
@@ -431,6 +437,7 @@ function CaseHistory({ history, interaction: i, agent }: { history: CaseEntry[] 
     phone,
     when: (iso) => formatInZone(iso, zone),
     disposition: (code) => dispositionName(tree, code),
+    interactionId: i.id,
   });
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
@@ -442,7 +449,7 @@ function CaseHistory({ history, interaction: i, agent }: { history: CaseEntry[] 
       <h3>Case History</h3>
       <ol className="history" ref={list}>
         {entries.map((entry, index) => (
-          <li key={index}>
+          <li key={index} className={entry.interaction_id !== i.id ? "earlier" : undefined}>
             <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString([], { timeZone: zone })}</time> {sentences[index]}
           </li>
         ))}

@@ -2,12 +2,13 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, unwrap, type Agent, type Interaction } from "../api/client";
 import { editorFocused, editorGone } from "../lib/insert";
-import { browserZone, formatInZone, wallTimeToUtc } from "../lib/time";
+import { freeText, slotDays, type PartKey } from "../lib/slots";
+import { browserZone, inBothZonesText, wallTimeToUtc } from "../lib/time";
 import type { Act } from "./Desk";
 import { ErrorText, Modal, useLoaded } from "./common";
 
-// The picker offers the next few days' slots; farther dates go through "Other time".
-const SLOT_DAYS = 3;
+// The picker offers the next week's slots; farther dates go through "Other time".
+const SLOT_DAYS = 7;
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export function DtmfKeypad({ interaction: i, act, onClose }: { interaction: Interaction; act: Act; onClose: () => void }) {
@@ -40,31 +41,46 @@ export function DtmfKeypad({ interaction: i, act, onClose }: { interaction: Inte
   );
 }
 
-export function RescheduleDialog({ interaction: i, act, title, onClose }: { interaction: Interaction; act: Act; title: string; onClose: () => void }) {
+export function RescheduleDialog({
+  interaction: i,
+  act,
+  title,
+  onClose,
+  onBooked,
+}: {
+  interaction: Interaction;
+  act: Act;
+  title: string;
+  onClose: () => void;
+  /** Booked: the confirmation to show, in words. */
+  onBooked: (confirmation: string) => void;
+}) {
   const customerZone = i.callback.time_zone ?? i.service_time_zone;
   const agentZone = browserZone();
   const [personal, setPersonal] = useState(false);
   const [wall, setWall] = useState("");
   const [zone, setZone] = useState(customerZone);
+  const [dayKey, setDayKey] = useState<string | null>(null);
+  const [partKey, setPartKey] = useState<PartKey | null>(null);
   const availability = useLoaded(
     () => unwrap(api.GET("/api/v1/workspace/services/{service}/availability", { params: { path: { service: i.callback.service }, query: { days: SLOT_DAYS } } })),
     [i.callback.service],
   );
-  const days = useMemo(() => {
-    const grouped = new Map<string, { start: string; available: number }[]>();
-    for (const slot of availability.data?.slots ?? []) {
-      if (slot.available <= 0) continue;
-      const day = formatInZone(slot.start, customerZone).split(",")[0] as string;
-      grouped.set(day, [...(grouped.get(day) ?? []), slot]);
-    }
-    return [...grouped.entries()];
-  }, [availability.data, customerZone]);
+  const days = useMemo(() => slotDays(availability.data?.slots ?? [], customerZone, agentZone), [availability.data, customerZone, agentZone]);
+  const day = days.find((d) => d.key === dayKey) ?? days[0];
+  const part = day?.parts.find((p) => p.key === partKey) ?? day?.parts[0];
 
   async function book(desired: Date) {
-    const ok = await act(() =>
-      unwrap(api.POST("/api/v1/workspace/interactions/{interaction_id}/reschedule", { params: { path: { interaction_id: i.id } }, body: { desired_time: desired.toISOString(), personal } })),
-    );
-    if (ok) onClose();
+    let answer: Interaction | null = null;
+    const ok = await act(async () => {
+      answer = await unwrap(api.POST("/api/v1/workspace/interactions/{interaction_id}/reschedule", { params: { path: { interaction_id: i.id } }, body: { desired_time: desired.toISOString(), personal } }));
+      return answer;
+    });
+    if (ok && answer) {
+      const booked = answer as Interaction;
+      const when = inBothZonesText(booked.callback.desired_time, customerZone, agentZone);
+      onBooked(`Callback scheduled for ${when}${personal ? ", as your personal callback" : ""}.`);
+    }
   }
 
   return (
@@ -73,30 +89,40 @@ export function RescheduleDialog({ interaction: i, act, title, onClose }: { inte
         <input type="checkbox" checked={personal} onChange={(e) => setPersonal(e.target.checked)} /> Personal callback (keep it for me)
       </label>
       <ErrorText error={availability.error} />
-      {days.length > 0 ? (
+      {day && part ? (
         <div className="slots" aria-label="Open slots">
           <p className="hint">
             Open slots, in the customer's time ({customerZone}){customerZone !== agentZone ? ` and yours (${agentZone})` : ""}.
           </p>
-          {days.map(([day, slots]) => (
-            <div key={day} role="group" aria-label={day}>
-              <h4>{day}</h4>
-              <div className="slot-list">
-                {slots.map((slot) => {
-                  const customer = formatInZone(slot.start, customerZone).split(", ")[1];
-                  // The agent's day is named when it is not the customer's ("you: Wed 25 Nov, 23:30").
-                  const [myDay, myTime] = formatInZone(slot.start, agentZone).split(", ");
-                  const mine = myDay === day ? myTime : `${myDay}, ${myTime}`;
-                  return (
-                    <button key={slot.start} type="button" aria-label={`${day} ${customer}${customerZone !== agentZone ? ` (you: ${mine})` : ""}, ${slot.available} left`} onClick={() => book(new Date(slot.start))}>
-                      {customer}
-                      {customerZone !== agentZone && <small>you: {mine}</small>}
-                    </button>
-                  );
-                })}
-              </div>
-            </div>
-          ))}
+          <fieldset className="choice-row">
+            <legend>Day</legend>
+            {days.map((d) => (
+              <label key={d.key} className={`chip${d.key === day.key ? " chosen" : ""}`}>
+                <input type="radio" name="slot-day" checked={d.key === day.key} onChange={() => (setDayKey(d.key), setPartKey(null))} />
+                {d.label} <small>{d.free} open</small>
+              </label>
+            ))}
+          </fieldset>
+          {day.parts.length > 1 && (
+            <fieldset className="choice-row">
+              <legend>Time of day</legend>
+              {day.parts.map((p) => (
+                <label key={p.key} className={`chip${p.key === part.key ? " chosen" : ""}`}>
+                  <input type="radio" name="slot-part" checked={p.key === part.key} onChange={() => setPartKey(p.key)} />
+                  {p.label} <small>{p.hours}</small>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <div role="group" aria-label={`${day.label}, ${part.label}`} className="slot-list">
+            {part.times.map((time) => (
+              <button key={time.start} type="button" aria-label={`${time.customer}${time.agent ? ` (you: ${time.agent})` : ""}, ${freeText(time)}`} onClick={() => book(new Date(time.start))}>
+                <span className="slot-time">{time.customer}</span>
+                {time.agent && <small>you: {time.agent}</small>}
+                <small className="free">{freeText(time)}</small>
+              </button>
+            ))}
+          </div>
         </div>
       ) : (
         availability.data && <p className="hint">This service books no slots: choose a time in its open hours.</p>
@@ -132,8 +158,19 @@ function useInsertable(setText: (update: (text: string) => string) => void) {
   return () => editorFocused(insert);
 }
 
+/** A note not yet added, kept per interaction for the browser tab: switching interactions or
+ * reloading the page does not lose it. */
+function useDraft(key: string): [string, (update: string | ((text: string) => string)) => void] {
+  const [text, setText] = useState(() => sessionStorage.getItem(key) ?? "");
+  useEffect(() => {
+    if (text) sessionStorage.setItem(key, text);
+    else sessionStorage.removeItem(key);
+  }, [key, text]);
+  return [text, setText];
+}
+
 export function NoteEditor({ interaction: i, act }: { interaction: Interaction; act: Act }) {
-  const [text, setText] = useState("");
+  const [text, setText] = useDraft(`ringback.note.${i.id}`);
   const onFocus = useInsertable(setText);
   async function save(event: FormEvent) {
     event.preventDefault();

@@ -48,13 +48,17 @@ export function ResponsesView({ interaction }: { interaction: Interaction | null
         </select>
       </label>
       <ErrorText error={list.error ?? rendered.error} />
+      {list.data && <ResponsesNote items={list.data.items} interaction={interaction} searched={Boolean(settled || category)} />}
       <ul className="response-list" aria-label="Standard responses">
         {(list.data?.items ?? []).map((r) => (
           <li key={r.code}>
             <button type="button" className="plain" aria-expanded={open === r.code} onClick={() => (setSaid(null), setOpen(open === r.code ? null : r.code))}>
               {r.title}
             </button>
-            <small>{r.category}</small>
+            <small>
+              {r.category}
+              {service && r.services.length === 0 ? " · general" : ""}
+            </small>
             {open === r.code && rendered.data && (
               <div className="response-text">
                 <pre aria-label={`Text of ${r.title}`}>{rendered.data.rendered}</pre>
@@ -71,5 +75,21 @@ export function ResponsesView({ interaction }: { interaction: Interaction | null
         ))}
       </ul>
     </div>
+  );
+}
+
+/** What the list holds when it is not what the agent might expect: the service has no responses
+ * of its own (the general ones are offered), or nothing at all matches. */
+function ResponsesNote({ items, interaction, searched }: { items: { services: string[] }[]; interaction: Interaction | null; searched: boolean }) {
+  if (items.length === 0) {
+    return <p className="hint">{searched ? "No response matches this search." : interaction ? `There are no standard responses for ${interaction.service_name}, nor general ones.` : "There are no standard responses yet."}</p>;
+  }
+  if (!interaction || searched) return null;
+  const own = items.some((r) => r.services.includes(interaction.callback.service));
+  if (own) return null;
+  return (
+    <p className="hint" role="note">
+      {interaction.service_name} has no responses of its own. These general responses are offered on every service.
+    </p>
   );
 }
