@@ -241,3 +241,17 @@ def test_refusals_in_the_vendors_shape(server: CompatServer) -> None:
         limited = refusal(strict.get(f"{V1}/anytime"), 429, "rate-limited")
         assert int(strict.get(f"{V1}/anytime").headers["retry-after"]) >= 1
         assert "2 per" in limited["message"]
+
+
+def test_fields_added_on_update_are_bounded_like_the_callbacks_data(server: CompatServer) -> None:
+    with server.client() as gms:
+        made = gms.post(f"{V1}/anytime", json={"_customer_number": "+44 20 7946 0441"})
+        callback_id = made.json()["_id"]
+        long_key = gms.put(f"{V1}/anytime/{callback_id}", data={"k" * 65: "v"})
+        assert refusal(long_key, 400, "invalid-request")["field"] == "k" * 65
+        long_value = gms.put(f"{V1}/anytime/{callback_id}", json={"note": "x" * 1001})
+        assert refusal(long_value, 400, "invalid-request")["field"] == "note"
+        many = gms.put(f"{V1}/anytime/{callback_id}", json={f"k{i}": "v" for i in range(51)})
+        refusal(many, 400, "invalid-request")
+        assert gms.put(f"{V1}/anytime/{callback_id}", json={"note": "ok"}).status_code == 200
+        assert by_id(gms, callback_id)["note"] == "ok"

@@ -17,13 +17,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.auth import ApiRequest
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.schemas import DataKey, DataValue
 from ringback.callbacks.states import CallbackType
 from ringback.compat import intake, repository
 from ringback.compat.forms import fields, form_or_json
@@ -180,6 +181,10 @@ def record(callback: Callback, service: Service) -> dict[str, Any]:
     if reason is not None:
         properties["_callback_reason"] = reason
     return properties
+
+
+# The callback's data as the Callback API bounds it: keys, values and how many.
+_DATA_MAP = TypeAdapter(Annotated[dict[DataKey, DataValue], Field(max_length=50)])
 
 
 def _data(values: dict[str, Any], skip: Sequence[str]) -> dict[str, str]:
@@ -456,10 +461,12 @@ async def update_callback(
             now=runtime.clock.now(),
         )
     if extra:
-        merged = {**callback.data, **extra}
-        if len(merged) > 50:
-            raise invalid("invalid-request", "a callback keeps at most 50 data fields", field="")
-        callback.data = merged
+        try:
+            callback.data = _DATA_MAP.validate_python({**callback.data, **extra})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"][:1]) or "data"
+            raise invalid("invalid-request", f"{where}: {error['msg']}", field=where) from None
     return {"_id": str(callback.id)}
 
 
