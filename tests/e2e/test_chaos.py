@@ -291,7 +291,7 @@ def agents_and_customers(cluster: Cluster, key: str) -> Iterator[tuple[Intake, l
             agent.screen.join(timeout=5)
 
 
-@pytest.mark.timeout(480)  # ten restarts of a node take a minute or more on two cores
+@pytest.mark.timeout(900)  # ten restarts take a minute or more on two cores, the backlog more
 def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_url: str) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite is the single-node store: several nodes share PostgreSQL")
@@ -311,7 +311,7 @@ def test_nodes_and_the_switch_die_and_nothing_is_lost_doubled_or_stuck(database_
                 cluster.kill_and_restart_node(rng.randrange(NODES))
             intake.stop.set()
             intake.join(timeout=15)
-            settled = _wait_until_settled(database_url, agents, timeout=150)
+            settled = _wait_until_settled(database_url, agents, stalled_after=90)
         figures = {
             "requests acknowledged": len(intake.acknowledged),
             "request attempts": intake.attempts,
@@ -337,9 +337,12 @@ def _rows(database_url: str, sql: str) -> list[Any]:
     return rows
 
 
-def _wait_until_settled(database_url: str, agents: list[Agent], timeout: float) -> float:
-    """Seconds until no callback is waiting for an agent or in a call."""
-    started = time.monotonic()
+def _wait_until_settled(database_url: str, agents: list[Agent], stalled_after: float) -> float:
+    """Seconds until no callback is waiting for an agent or in a call. A slow machine drains
+    the backlog slowly, which is not a fault: only ``stalled_after`` seconds without any
+    callback changing is (longer than a lost call takes to be settled)."""
+    started = last_change = time.monotonic()
+    last_seen: Any = None
     while True:
         busy = dict(
             _rows(
@@ -350,7 +353,10 @@ def _wait_until_settled(database_url: str, agents: list[Agent], timeout: float) 
         )
         if not busy:
             return time.monotonic() - started
-        if time.monotonic() - started > timeout:
+        seen = (busy, _rows(database_url, "SELECT max(updated_at) FROM callbacks")[0][0])
+        if seen != last_seen:
+            last_seen, last_change = seen, time.monotonic()
+        if time.monotonic() - last_change > stalled_after:
             detail = _rows(
                 database_url,
                 "SELECT c.id, c.state, i.state AS interaction, i.call_id, i.updated_at, "
@@ -360,7 +366,10 @@ def _wait_until_settled(database_url: str, agents: list[Agent], timeout: float) 
                 "WHERE c.state IN ('offered', 'accepted', 'dialing', 'connected')",
             )
             desks = {agent.login: agent.hiccups[-3:] for agent in agents}
-            raise AssertionError(f"callbacks still in progress: {busy}: {detail}; desks: {desks}")
+            raise AssertionError(
+                f"callbacks stuck, none changed for {stalled_after} s: {busy}: {detail}; "
+                f"desks: {desks}"
+            )
         time.sleep(0.5)
 
 
