@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ringback.agents.models import Agent
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.states import TERMINAL_STATES, CallbackState
@@ -503,7 +505,9 @@ def queue_ref(callback: Callback, service: Service) -> EntityRef:
     return EntityRef(id=queue_id, name=service.config.display_name or service.name)
 
 
-def conversation(callback: Callback, service: Service, handlings: Any) -> CallbackConversation:
+def conversation(
+    callback: Callback, service: Service, handlings: Sequence[tuple[Interaction, Agent]]
+) -> CallbackConversation:
     """A stored callback as the vendor's callback conversation."""
     ended = callback.state in TERMINAL_STATES
     data = {k: str(v) for k, v in callback.data.items()}
@@ -550,7 +554,7 @@ def conversation(callback: Callback, service: Service, handlings: Any) -> Callba
     )
 
 
-def _agent(interaction: Interaction, agent: Any) -> CallbackParticipant:
+def _agent(interaction: Interaction, agent: Agent) -> CallbackParticipant:
     state = interaction.state
     ended = state in _AGENT_ENDINGS
     return CallbackParticipant(
