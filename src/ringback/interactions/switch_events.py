@@ -268,6 +268,7 @@ async def _hand_over(
         source=str(source.id),
         by=sender.login if sender is not None else None,
         by_name=sender.name if sender is not None else None,
+        by_place=sender.place if sender is not None else None,
         reason=reason,
     )
     received.handover = handover_read(entry)

@@ -68,7 +68,7 @@ def choose_slot(
 ) -> Locator:
     """Pick the slot's day and part of the day in the dialog; the time's button."""
     day = day_group(slot, customer_zone)
-    dialog.get_by_role("group", name="Day").get_by_role(
+    dialog.get_by_role("group", name="Day", exact=True).get_by_role(
         "radio", name=re.compile(rf"^{re.escape(day)} ")
     ).check()
     part = part_of_day(slot, customer_zone)

@@ -123,10 +123,8 @@ describe("caseSentence, for every kind of entry the server writes", () => {
     expect(say("complete_transfer", "maria", { target: "place:1002" })).toBe("You completed the transfer to Place 1002.");
     expect(say("complete_conference", "maria", { target: "place:1002" })).toBe("You brought Place 1002 into the call.");
     expect(say("transferred_in", "switch", { source: "x" })).toBe("A colleague transferred the call to you.");
-    expect(say("transferred_in", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: "Wants a higher limit." })).toBe(
-      "Bob Marley transferred the call to you: “Wants a higher limit”.",
-    );
-    expect(say("joined", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: null })).toBe("Bob Marley brought you into the call.");
+    expect(say("transferred_in", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: "Wants a higher limit." })).toBe("The call came to you from Bob Marley.");
+    expect(say("joined", "switch", { source: "x", by: "bob", by_name: "Bob Marley", reason: null })).toBe("You joined the call at Bob Marley's invitation.");
     expect(say("transfer", "maria", { target: "place:1002", label: "Bob Marley", reason: "Needs a supervisor." })).toBe("You transferred the call to Place 1002: “Needs a supervisor”.");
   });
 
@@ -193,8 +191,9 @@ describe("a case handed over by a colleague", () => {
         theirs("hold", "bob"),
         theirs("note", "bob", { text: "Card stolen." }),
         theirs("transfer", "bob", { target: "place:2001", label: "Maria Lopez", reason: "Limit above 5,000." }),
+        theirs("party_left", "switch", { address: "place:1002", cause: "transfer" }),
         theirs("call_state", "switch", { state: "released", cause: "transfer" }),
-        mine("transferred_in", "switch", { source: "first", by: "bob", by_name: "Bob Marley", reason: "Limit above 5,000." }),
+        mine("transferred_in", "switch", { source: "first", by: "bob", by_name: "Bob Marley", by_place: "1002", reason: "Limit above 5,000." }),
         mine("note", "maria", { text: "Raised the limit." }),
       ],
       { ...context, interactionId: "second" },
@@ -205,8 +204,9 @@ describe("a case handed over by a colleague", () => {
       "Bob Marley put the call on hold.",
       "Bob Marley added a note: Card stolen.",
       "Bob Marley transferred the call to you: “Limit above 5,000”.",
+      "Bob Marley left the call with the transfer.",
       "The call went on after the transfer.",
-      "Bob Marley transferred the call to you: “Limit above 5,000”.",
+      "The call came to you from Bob Marley.",
       "You added a note: Raised the limit.",
     ]);
   });

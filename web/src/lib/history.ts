@@ -27,6 +27,9 @@ export function caseSentences(entries: CaseEntryLike[], context: CaseContext): s
     // A number typed in is its own label: it is formatted instead.
     if (typeof target === "string" && typeof name === "string" && name && name !== target) names.set(target, name);
     if (entry.actor_name) agents.set(entry.actor, entry.actor_name);
+    // The colleague who handed the call over, by the place their phone is at.
+    const { by_place: place, by_name: colleague } = entry.detail;
+    if (typeof place === "string" && typeof colleague === "string" && colleague) names.set(`place:${place}`, colleague);
   }
   return entries.map((entry) => caseSentence(entry, context, names, agents));
 }
@@ -91,10 +94,11 @@ export function caseSentence(entry: CaseEntryLike, context: CaseContext, names: 
       return partyLeft(party(text("address")), text("cause"));
     case "dtmf":
       return `The digits ${text("digits")} were sent on the call.`;
+    // The colleague's own entry says why; this one says the call is now the reader's.
     case "transferred_in":
-      return `${by} transferred the call to you${why}.`;
+      return by === "A colleague" ? "A colleague transferred the call to you." : `The call came to you from ${by}.`;
     case "joined":
-      return `${by} brought you into the call${why}.`;
+      return `You joined the call at ${by === "A colleague" ? "a colleague" : by}'s invitation.`;
     case "note":
       return `${subject} added a note: ${text("text")}`;
     case "email":
