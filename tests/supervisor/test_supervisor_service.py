@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
@@ -15,7 +17,12 @@ from ringback.callbacks import repository as callback_repository
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.schemas import CallbackCreate
-from ringback.callbacks.states import CallbackEvent, CallbackState, IllegalTransition
+from ringback.callbacks.states import (
+    WAITING_LIST_STATES,
+    CallbackEvent,
+    CallbackState,
+    IllegalTransition,
+)
 from ringback.clock import ManualClock
 from ringback.db import Database
 from ringback.errors import RingbackError
@@ -25,6 +32,7 @@ from ringback.interactions.states import InteractionState
 from ringback.outbox import OutboxEvent
 from ringback.routing.engine import RoutingEngine
 from ringback.supervisor import service as supervision
+from ringback.supervisor.listing import WaitingSort
 
 pytestmark = pytest.mark.anyio
 CUSTOMER = callbacks.Caller(actor="api-key:test")
@@ -37,6 +45,21 @@ async def request(db: Database, clock: ManualClock, **fields: object) -> Callbac
             session, request=CallbackCreate.model_validate(body), caller=CUSTOMER, now=clock.now()
         )
     return made.callback
+
+
+async def waiting(
+    session: AsyncSession, clock: ManualClock, **filters: Any
+) -> supervision.WaitingPage:
+    """The waiting list with every filter at its default unless given."""
+    asked: dict[str, Any] = {
+        "service_name": None,
+        "states": WAITING_LIST_STATES,
+        "min_wait_seconds": None,
+        "sort": WaitingSort.WAITING,
+        "cursor": None,
+        "limit": 100,
+    }
+    return await supervision.waiting_callbacks(session, **(asked | filters), now=clock.now())
 
 
 async def agent(db: Database, login: str) -> Agent:
@@ -85,7 +108,7 @@ async def test_queues_count_waiting_offered_and_scheduled_per_service(
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     clock.advance(timedelta(seconds=30))
     async with configured_db.transaction() as session:
-        rows = {row.service.name: row for row in await supervision.queues(session)}
+        rows = {row.service.name: row for row in await supervision.queues(session, now=clock.now())}
     assert list(rows) == ["support", "anytime", "returning", "web", "preview"]
     anytime = rows["anytime"]
     assert (anytime.waiting, anytime.offered, anytime.scheduled) == (1, 1, 0)
@@ -121,15 +144,9 @@ async def test_waiting_callbacks_oldest_first_with_who_has_the_offer(
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     clock.advance(timedelta(minutes=3))
     async with configured_db.transaction() as session:
-        rows = await supervision.waiting_callbacks(
-            session, service_name=None, limit=10, now=clock.now()
-        )
-        only_support = await supervision.waiting_callbacks(
-            session, service_name="support", limit=10, now=clock.now()
-        )
-        just_one = await supervision.waiting_callbacks(
-            session, service_name=None, limit=1, now=clock.now()
-        )
+        rows = (await waiting(session, clock, limit=10)).items
+        only_support = (await waiting(session, clock, service_name="support", limit=10)).items
+        just_one = (await waiting(session, clock, limit=1)).items
     assert [r.callback.id for r in rows] == [first.id, second.id, later.id]
     assert [r.callback.state for r in rows] == [
         CallbackState.OFFERED,
@@ -143,9 +160,7 @@ async def test_waiting_callbacks_oldest_first_with_who_has_the_offer(
     assert [r.callback.id for r in just_one] == [first.id]
     async with configured_db.transaction() as session:
         with pytest.raises(RingbackError) as unknown:
-            await supervision.waiting_callbacks(
-                session, service_name="nope", limit=10, now=clock.now()
-            )
+            await waiting(session, clock, service_name="nope", limit=10)
     assert (unknown.value.code, unknown.value.status) == ("service-not-found", 404)
 
 

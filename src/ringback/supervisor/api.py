@@ -7,16 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from ringback.callbacks.states import WAITING_LIST_STATES, CallbackState
+from ringback.errors import invalid
 from ringback.runtime import RuntimeDep
 from ringback.supervisor import service
+from ringback.supervisor.listing import WaitingSort
 from ringback.supervisor.schemas import (
+    ActivityRead,
     PriorityChange,
     QueueRead,
     SupervisedAgentRead,
     SupervisorCancel,
     WaitingCallbackRead,
+    WaitingPageRead,
+    activity_read,
     agent_overview_read,
     queue_read,
+    waiting_page_read,
     waiting_read,
 )
 from ringback.workspace.auth import CurrentAgent, SignedInAgent
@@ -35,26 +42,96 @@ CurrentSupervisor = Annotated[SignedInAgent, Depends(current_supervisor)]
 
 @router.get("/queues", response_model=list[QueueRead])
 async def queues(me: CurrentSupervisor, runtime: RuntimeDep) -> list[QueueRead]:
-    """One row per active service: callbacks waiting, offered and scheduled; agents Ready."""
+    """One row per active service: callbacks waiting, offered, scheduled and late; agents
+    Ready; where the queue stands against the service's thresholds."""
     async with runtime.db.transaction() as session:
-        rows = await service.queues(session)
-    now = runtime.clock.now()
-    return [queue_read(row, now) for row in rows]
+        rows = await service.queues(session, now=runtime.clock.now())
+    return [queue_read(row) for row in rows]
 
 
-@router.get("/callbacks", response_model=list[WaitingCallbackRead])
+@router.get("/callbacks", response_model=WaitingPageRead)
 async def waiting_callbacks(
     me: CurrentSupervisor,
     runtime: RuntimeDep,
-    service_name: Annotated[str | None, Query(alias="service", max_length=63)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[WaitingCallbackRead]:
-    """Callbacks no agent has taken yet, oldest first: queued and offered, then scheduled."""
-    async with runtime.db.transaction() as session:
-        rows = await service.waiting_callbacks(
-            session, service_name=service_name, limit=limit, now=runtime.clock.now()
+    service_name: Annotated[
+        str | None, Query(alias="service", max_length=63, description="One service's only.")
+    ] = None,
+    state: Annotated[
+        list[CallbackState] | None,
+        Query(
+            description="`queued`, `offered` or `scheduled`; repeat it for several. "
+            "Default: all three."
+        ),
+    ] = None,
+    min_wait_seconds: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=31 * 86400,
+            description="Only callbacks queued at least this many seconds ago (queued or "
+            "offered: a scheduled one is not waiting yet).",
+        ),
+    ] = None,
+    sort: Annotated[
+        WaitingSort,
+        Query(
+            description="`waiting`: longest waiting first, then the scheduled by due time. "
+            "`recent`: the reverse. `priority`: the queued in the order routing serves them "
+            "(effective priority, then longest waiting), then the offered, then the scheduled."
+        ),
+    ] = WaitingSort.WAITING,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=500, description="The `next_cursor` of the previous page."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Callbacks per page.")] = 100,
+) -> WaitingPageRead:
+    """A page of the callbacks no agent has taken yet, filtered and sorted."""
+    states = frozenset(state) if state else WAITING_LIST_STATES
+    if not states <= WAITING_LIST_STATES:
+        outside = ", ".join(sorted(states - WAITING_LIST_STATES))
+        raise invalid(
+            "not-a-waiting-state",
+            f"{outside}: not a waiting state (queued, offered, scheduled)",
+            field="state",
         )
-    return [waiting_read(row) for row in rows]
+    async with runtime.db.transaction() as session:
+        page = await service.waiting_callbacks(
+            session,
+            service_name=service_name,
+            states=states,
+            min_wait_seconds=min_wait_seconds,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            now=runtime.clock.now(),
+        )
+    return waiting_page_read(page)
+
+
+@router.get("/activity", response_model=ActivityRead)
+async def activity(
+    me: CurrentSupervisor,
+    runtime: RuntimeDep,
+    service_name: Annotated[
+        str | None, Query(alias="service", max_length=63, description="One service's only.")
+    ] = None,
+    hours: Annotated[int, Query(ge=1, le=24, description="How far back.")] = 4,
+    bucket_minutes: Annotated[
+        int, Query(ge=1, le=60, description="The length of each bucket.")
+    ] = 5,
+) -> ActivityRead:
+    """Each queue's last hours in buckets: waiting, offered, answered, failed; read from the
+    callbacks' stored history."""
+    async with runtime.db.transaction() as session:
+        span, rows = await service.activity(
+            session,
+            service_name=service_name,
+            hours=hours,
+            bucket_minutes=bucket_minutes,
+            now=runtime.clock.now(),
+        )
+    return activity_read(span, rows)
 
 
 @router.post("/callbacks/{callback_id}/cancel", response_model=WaitingCallbackRead)
