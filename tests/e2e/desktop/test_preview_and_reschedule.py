@@ -108,7 +108,7 @@ def supervisor_callbacks(desktop: DesktopServer, service: str) -> list[dict[str,
             headers={"Authorization": f"Bearer {token}"},
         )
         assert answer.status_code == 200, answer.text
-        return list(answer.json())
+        return list(answer.json()["items"])
 
 
 def test_voice_reschedule_in_a_slot_as_a_personal_callback(
