@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     email_max_attempts: int = Field(default=5, ge=1, le=50)
     email_retry_seconds: float = Field(default=60.0, gt=0)
 
+    # Webhooks (docs/webhooks.md): deliveries sent at once by this node, and to one endpoint;
+    # how long an endpoint may take to answer; how long a failing delivery is tried again
+    # before its endpoint is disabled; how long events are kept for redelivery.
+    webhook_concurrency: int = Field(default=16, ge=1, le=1000)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=1000)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    webhook_retention_days: int = Field(default=7, ge=1, le=366)
+    # How often callbacks waiting past their service's expire_after_hours are looked for.
+    expiry_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
