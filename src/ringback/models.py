@@ -24,6 +24,12 @@ from ringback.interactions.models import AgentEvent, Interaction, InteractionHis
 from ringback.outbox import OutboxEvent
 from ringback.responses.models import StandardResponse, StandardResponseService
 from ringback.telephony.models import SwitchCursor
+from ringback.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 metadata = Base.metadata
 
@@ -57,5 +63,9 @@ __all__ = [
     "StandardResponse",
     "StandardResponseService",
     "SwitchCursor",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "metadata",
 ]

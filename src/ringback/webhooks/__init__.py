@@ -1,0 +1,1 @@
+"""Webhooks: callback events delivered to integrators' endpoints, signed (Standard Webhooks)."""
