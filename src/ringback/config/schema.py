@@ -25,6 +25,7 @@ from ringback.scheduling.zones import check_zone
 from ringback.telephony.sim.calls import is_e164
 from ringback.telephony.sim.script import SimulatorScript
 from ringback.telephony.sip.settings import SipSettings
+from ringback.webhooks.config import WebhookConfig, check_webhooks
 
 Name = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", strip_whitespace=True)
@@ -179,6 +180,9 @@ class ServiceConfig(Strict):
     after_call_work_then: Literal["ready", "not_ready"] = "ready"
     calling_window: str = "08:00-21:00"
     personal_callback_fallback_minutes: int = Field(default=15, ge=0)
+    # A callback still waiting (scheduled or queued) this long after its desired time ends
+    # expired; none: it waits as long as it takes.
+    expire_after_hours: int | None = Field(default=None, ge=1, le=24 * 366)
     # The call itself: what the customer sees, and how long their phone may ring.
     caller_id: str | None = None
     ring_seconds: int | None = Field(default=None, ge=5, le=600)
@@ -322,6 +326,9 @@ class RingbackConfig(Strict):
         default=None, description="How simulated customers and targets behave (the default switch)."
     )
     responses: list[ResponseConfig] = Field(default_factory=list)
+    webhooks: list[WebhookConfig] = Field(
+        default_factory=list, description="Endpoints that get callback events (docs/webhooks.md)."
+    )
     sip: SipSettings | None = Field(
         default=None,
         description="The SIP driver of `ringback switch --driver sip` (docs/sip.md); read by the "
@@ -353,6 +360,7 @@ class RingbackConfig(Strict):
                         f"no top-level disposition code {code!r}"
                     )
         _check_responses(self.responses, {s.name for s in self.services})
+        check_webhooks(self.webhooks, {s.name for s in self.services})
         return self
 
 

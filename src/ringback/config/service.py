@@ -31,6 +31,7 @@ from ringback.config.schema import (
 from ringback.errors import conflict
 from ringback.responses import service as responses
 from ringback.telephony.sim.script import SimulatorScript
+from ringback.webhooks import service as webhooks
 
 
 async def apply_config(session: AsyncSession, *, config: RingbackConfig, now: datetime) -> None:
@@ -43,6 +44,7 @@ async def apply_config(session: AsyncSession, *, config: RingbackConfig, now: da
     await agents.apply_agents(session, agents=config.agents, now=now)
     await _apply_routing_points(session, config.routing_points)
     await _apply_section(session, "simulated_switch", config.simulated_switch, now)
+    await webhooks.apply_endpoints(session, endpoints=config.webhooks, now=now)
 
 
 async def export_config(session: AsyncSession) -> RingbackConfig:
@@ -71,6 +73,7 @@ async def export_config(session: AsyncSession) -> RingbackConfig:
             if p.active
         ],
         simulated_switch=await simulator_script(session),
+        webhooks=await webhooks.export_endpoints(session),
     )
 
 
