@@ -53,6 +53,12 @@ def record(session: AsyncSession, topic: str, payload: dict[str, Any], *, at: da
     event = OutboxEvent(topic=topic, payload=payload, created_at=at)
     session.add(event)
     session.info.setdefault("outbox_events", []).append(event)
+    if topic.startswith("callback."):
+        # Integrators' webhooks show the callback as it is now, at this change: captured in
+        # the same transaction (imported here: webhooks build on callbacks, which record here).
+        from ringback.webhooks.capture import capture
+
+        capture(session, payload, at=at)
 
 
 async def prune(session: AsyncSession, *, published_before: datetime) -> None:
