@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ringback import __version__, openapi, outbox, ratelimit
 from ringback.apidocs import mount_api_docs
+from ringback.callbacks import expiry
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.api import router as callbacks_router
 from ringback.callbacks.states import ACTIVE_STATES
@@ -54,6 +55,9 @@ from ringback.telephony.sim.script import SimulatorScript
 from ringback.telephony.sim.switch import SimulatedSwitch
 from ringback.telephony.switch import EventPosition, Switch
 from ringback.timers import Timers
+from ringback.webhooks.api import router as webhooks_router
+from ringback.webhooks.api import supervisor_router as webhooks_supervisor_router
+from ringback.webhooks.dispatcher import WebhookDispatcher
 from ringback.workspace.api import router as workspace_router
 from ringback.workspace.services_api import router as workspace_services_router
 
@@ -108,6 +112,8 @@ def create_app(
     app.include_router(teamcomm_router)
     app.include_router(workspace_services_router)
     app.include_router(supervisor_router)
+    app.include_router(webhooks_router)
+    app.include_router(webhooks_supervisor_router)
     # The incumbents' callback APIs (docs/migrating.md), each of which a node may leave out.
     if settings.genesys_cloud_api or settings.gms_api:
         app.include_router(oauth.router)
@@ -147,6 +153,16 @@ async def _running_node(
             asyncio.create_task(runtime.routing.run(), name="routing"),
             asyncio.create_task(runtime.hub.run(), name="hub"),
             asyncio.create_task(runtime.mail.run(), name="mail"),
+            asyncio.create_task(runtime.webhooks.run(), name="webhooks"),
+            asyncio.create_task(
+                expiry.run(
+                    runtime.db,
+                    runtime.clock,
+                    interval_seconds=settings.expiry_interval_seconds,
+                    batch_size=settings.scheduler_batch_size,
+                ),
+                name="expiry",
+            ),
             asyncio.create_task(_housekeeping(runtime), name="housekeeping"),
             *(asyncio.create_task(loop(runtime)) for loop in extra_loops),
         ]
@@ -197,6 +213,7 @@ async def _start_node(
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
     mail = EmailSender(db, clock, settings)
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
+    webhooks = WebhookDispatcher(db, clock, settings, metrics)
 
     async def kick(notice: CommitNotice) -> None:
         # Wake only the loops that have something to do after this commit.
@@ -208,11 +225,13 @@ async def _start_node(
         elif "callback.queued" in topics:
             routing.kick_for_callback()
 
-    for listener in (timers.on_commit, hub.on_commit, kick):
+    for listener in (timers.on_commit, hub.on_commit, kick, webhooks.on_commit):
         db.on_commit(listener)
     await bridge.start()
     await hub.start()
-    return Runtime(settings, db, clock, metrics, timers, relay, routing, hub, bridge, mail)
+    return Runtime(
+        settings, db, clock, metrics, timers, relay, routing, hub, bridge, mail, webhooks
+    )
 
 
 # A call the switch does not hold, unchanged this long, is over (see SwitchBridge.settle_orphans).

@@ -17,6 +17,7 @@ from ringback.routing.engine import RoutingEngine
 from ringback.settings import Settings
 from ringback.telephony.bridge import SwitchBridge
 from ringback.timers import Timers
+from ringback.webhooks.dispatcher import WebhookDispatcher
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Runtime:
     hub: Hub
     bridge: SwitchBridge
     mail: EmailSender
+    webhooks: WebhookDispatcher
 
 
 def get_runtime(request: Request) -> Runtime:
