@@ -24,7 +24,7 @@ from ringback.db import Database
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.offers import Offer, offer
 from ringback.logs import FailureStreak
-from ringback.routing.policy import FreeAgent, Refusal, Waiting, route
+from ringback.routing.policy import FreeAgent, Refusal, Waiting, required_skills, route
 from ringback.scheduling.window import may_call
 
 log = structlog.get_logger(__name__)
@@ -109,7 +109,7 @@ class RoutingEngine:
                     Waiting(
                         callback_id=c.id,
                         channel=config.channel,
-                        skills=skills.get(c.queue_id, frozenset()),
+                        skills=skills.get(c.queue_id, frozenset()) | required_skills(c.data),
                         priority=c.priority,
                         aging_per_minute=config.priority_aging_per_minute,
                         queued_at=c.queued_at or c.created_at,

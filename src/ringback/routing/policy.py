@@ -2,17 +2,28 @@
 
 Waiting callbacks are served by effective priority (priority plus aging per minute waited),
 then by the time they joined the queue; each goes to the agent, among those free on its
-channel and holding every skill of its queue, who has been idle longest. An agent who rejected
-or missed the callback recently is passed over; a personal callback waits for its agent until
-its reservation ends.
+channel and holding every skill of its queue (and those its data asks for, ``required_skills``),
+who has been idle longest. An agent who rejected or missed the callback recently is passed
+over; a personal callback waits for its agent until its reservation ends.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+# A callback's data key naming skills it needs beyond its queue's (comma-separated).
+REQUIRED_SKILLS_KEY = "required_skills"
+
+
+def required_skills(data: Mapping[str, object]) -> frozenset[str]:
+    """The skills a callback's data asks for, besides its queue's."""
+    value = data.get(REQUIRED_SKILLS_KEY)
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(skill.strip() for skill in value.split(",") if skill.strip())
 
 
 @dataclass(frozen=True)
