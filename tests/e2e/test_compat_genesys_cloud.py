@@ -101,7 +101,7 @@ def test_the_sdk_asks_for_reads_moves_and_disconnects_a_callback(server: CompatS
     # Fields Ringback does not act on are kept with the callback.
     assert ours["data"]["genesys.scriptId"] == "script-9"
     assert ours["data"]["genesys.callerIdName"] == "Bank"
-    assert ours["data"]["genesys.routingData.skillIds"] == "cards"
+    assert ours["data"]["required_skills"] == "cards"  # routed to agents with it
     sue = AgentDesk(server.running(), "sue")
     waiting = {c["id"]: c for c in sue.http.get("/supervisor/callbacks").json()}
     sue.close()
@@ -116,7 +116,11 @@ def test_the_sdk_asks_for_reads_moves_and_disconnects_a_callback(server: CompatS
     assert customer.callback_numbers == ["+442079460311", "+442079460312"]
     assert customer.callback_user_name == "Grace Hopper"
     assert customer.callback_scheduled_time == at.replace(tzinfo=UTC)
-    assert customer.attributes == {"account": "A-1", "ringback.state": "scheduled"}
+    assert customer.attributes == {
+        "account": "A-1",
+        "required_skills": "cards",
+        "ringback.state": "scheduled",
+    }
     assert customer.queue.id == QUEUE_ID and customer.script.id == "script-9"
     assert customer.state == "alerting"
     acd = next(p for p in read.participants if p.purpose == "acd")

@@ -136,6 +136,33 @@ def test_a_callback_is_moved_and_cancelled_on_other_surfaces(server: CompatServe
     assert ours == "cancelled" and participants["customer"]["disconnectType"] == "client"
 
 
+def test_skill_ids_route_to_agents_with_those_skills(server: CompatServer) -> None:
+    client = genesys.api_client.ApiClient(host=server.url)
+    client.access_token = server.keys["all"]
+    api = genesys.ConversationsApi(client)
+
+    def ask(phone: str, skills: list[str]) -> str:
+        body = genesys.CreateCallbackCommand()
+        body.queue_id = "anytime"
+        body.callback_numbers = [phone]
+        body.routing_data = genesys.RoutingData()
+        body.routing_data.skill_ids = skills
+        made: str = api.post_conversations_callbacks(body).conversation.id
+        return made
+
+    nobody_has = ask("+44 20 7946 0531", ["mortgages"])
+    ada_has = ask("+44 20 7946 0532", ["support"])
+    ada = AgentDesk(server.running(), "ada")  # skills: support
+    try:
+        ada.status("voice", "ready")
+        offered = ada.wait_offer()
+        assert offered["callback"]["id"] == ada_has  # the older one needs a skill she lacks
+        assert offered["callback"]["data"]["required_skills"] == "support"
+    finally:
+        ada.close()
+    assert seen(server, nobody_has)[:2] == ("queued", "QUEUED")
+
+
 def test_each_surface_can_be_turned_off_on_a_node(database_url: str, tmp_path: Path) -> None:
     options = ("--no-genesys-cloud-api", "--no-gms-api")
     with compat_server(database_url, tmp_path / "serve.log", options=options) as server:

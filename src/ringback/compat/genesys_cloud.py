@@ -29,6 +29,7 @@ from ringback.config.repository import Service
 from ringback.errors import RingbackError, invalid, not_found
 from ringback.interactions.models import Interaction
 from ringback.interactions.states import InteractionState
+from ringback.routing.policy import REQUIRED_SKILLS_KEY, required_skills
 from ringback.runtime import RuntimeDep
 
 TAG = "genesys-cloud"
@@ -128,7 +129,11 @@ class RoutingData(BaseModel):
         le=100,
         description="Added to the service's priority (0, the vendor's default, changes nothing).",
     )
-    skillIds: list[Text] | None = Field(default=None, max_length=50)
+    skillIds: list[Text] | None = Field(
+        default=None,
+        max_length=50,
+        description="Skill names agents must have, besides the queue's.",
+    )
     skillExpression: Text | None = None
     preferredAgentIds: list[Text] | None = Field(
         default=None, max_length=50, description="Agent logins; the first active one is kept."
@@ -264,7 +269,7 @@ _CREATE_MEANING = {
     "validateCallbackNumbers",
     "data",
 }
-_ROUTING_MEANING = {"queueId", "priority", "preferredAgentIds"}
+_ROUTING_MEANING = {"queueId", "priority", "preferredAgentIds", "skillIds"}
 # Ringback's fields by the vendor's, for refusals.
 _FIELDS = {"name": "callbackUserName", "phone": "callbackNumbers", "data": "data"}
 
@@ -305,6 +310,9 @@ async def create_callback(
         data[f"{KEPT}queueId"] = queue
     if routing.preferredAgentIds:
         data[f"{KEPT}routingData.preferredAgentIds"] = ",".join(routing.preferredAgentIds)
+    if routing.skillIds:  # routed only to agents with these skills too, by name
+        wanted = required_skills(data) | {s.strip() for s in routing.skillIds if s.strip()}
+        data[REQUIRED_SKILLS_KEY] = ",".join(sorted(wanted))
     settings = runtime.settings
     result = await intake.ask(
         api.session,
