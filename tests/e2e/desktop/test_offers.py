@@ -95,7 +95,8 @@ def test_every_control_is_reachable_with_the_keyboard(
         page.keyboard.press("Tab")
         reached.add(
             page.evaluate(
-                "(e => e.type === 'radio' ? 'radio' : e.placeholder || e.textContent.trim())"
+                "(e => e.type === 'radio' ? 'radio'"
+                " : e.getAttribute('aria-label') || e.placeholder || e.textContent.trim())"
                 "(document.activeElement)"
             )
         )

@@ -103,13 +103,13 @@ def test_consultation_with_an_agent_completed_as_a_transfer(
     expect(ada_actions.get_by_role("button", name="Mark Done")).to_be_visible()
 
     expect(bob.get_by_role("region", name="Messages")).to_contain_text(
-        "A call with Dana Reyes was transferred to you.", timeout=SWITCH
+        "Ada Lovelace transferred a call with Dana Reyes to you.", timeout=SWITCH
     )
     expect(bob.get_by_role("heading", name="Voice Callback: Dana Reyes")).to_be_visible()
     expect(call_status(bob)).to_contain_text("Connected")
-    expect(bob.get_by_role("region", name="Case History")).to_contain_text(
-        "A colleague transferred the call to you."
-    )
+    bob_history = bob.get_by_role("region", name="Case History")
+    expect(bob_history).to_contain_text("Ada Lovelace completed the transfer to you.")
+    expect(bob_history).to_contain_text("The call came to you from Ada Lovelace.")
     expect(bob.get_by_label("Voice status")).to_have_value("ready")
 
     call_actions(bob).get_by_role("button", name="End Call").click()
