@@ -19,7 +19,8 @@ from ringback.compat.credentials import OAuthClient, client_for_key
 # A Genesys Cloud queue id, as an integration already sends it, standing for "anytime".
 QUEUE_ID = "5f1e2d3c-4b5a-4987-8d6e-0a1b2c3d4e5f"
 COMPAT_CONFIG = TEST_CONFIG.replace(
-    'name = "anytime"\n', f'name = "anytime"\naliases = ["{QUEUE_ID}", "callback-anytime"]\n'
+    'name = "anytime"\n',
+    f'name = "anytime"\naliases = ["{QUEUE_ID}", "callback-anytime"]\nexpire_after_hours = 48\n',
 )
 assert COMPAT_CONFIG != TEST_CONFIG
 

@@ -97,7 +97,10 @@ def test_a_widgets_form_and_an_apps_json_from_request_to_cancel(server: CompatSe
             "_customer_number": "+442079460411",
             "_desired_time": gms_text(at),
             "_callback_state": "SCHEDULED",
-            "_expiration_time": None,
+            # The service expires a callback no agent took 48 hours after its desired time.
+            "_expiration_time": gms_text(
+                (datetime.fromisoformat(at) + timedelta(hours=48)).isoformat()
+            ),
             "first_name": "Ada",
             "topic": "card",
         }
@@ -135,6 +138,7 @@ def test_a_widgets_form_and_an_apps_json_from_request_to_cancel(server: CompatSe
         assert cancelled.status_code == 200, cancelled.text
         record = by_id(gms, widget_id)
         assert (record["_callback_state"], record["_callback_reason"]) == ("COMPLETED", "CANCELLED")
+        assert record["_expiration_time"] is None  # cancelled: it will never expire
         assert native(server, widget_id)["state"] == "cancelled"
         assert search(_callback_reason="CANCELLED") == [widget_id]
         refusal(gms.delete(f"{V1}/anytime/{widget_id}"), 400, "illegal-transition")

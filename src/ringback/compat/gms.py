@@ -25,7 +25,7 @@ from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.phones import normalise_phone
 from ringback.callbacks.schemas import DataKey, DataValue
-from ringback.callbacks.states import CallbackType
+from ringback.callbacks.states import CallbackState, CallbackType
 from ringback.compat import intake, repository
 from ringback.compat.forms import fields, form_or_json
 from ringback.compat.http import CompatUnit, vendor_route
@@ -143,7 +143,8 @@ class CallbackRecord(BaseModel):
     expiration_time: str | None = Field(
         alias="_expiration_time",
         serialization_alias="_expiration_time",
-        description="Ringback does not expire waiting callbacks: always null.",
+        description="When the service expires the callback if no agent takes it (the "
+        "service's expire_after_hours after the desired time); null when it never will.",
     )
 
 
@@ -176,7 +177,7 @@ def record(callback: Callback, service: Service) -> dict[str, Any]:
         "_customer_number": callback.phone,
         "_desired_time": intake.utc_text(callback.desired_time),
         "_callback_state": state,
-        "_expiration_time": None,
+        "_expiration_time": _expiration(callback, service),
     }
     if reason is not None:
         properties["_callback_reason"] = reason
@@ -185,6 +186,24 @@ def record(callback: Callback, service: Service) -> dict[str, Any]:
 
 # The callback's data as the Callback API bounds it: keys, values and how many.
 _DATA_MAP = TypeAdapter(Annotated[dict[DataKey, DataValue], Field(max_length=50)])
+
+
+# States in which a callback may still expire (an offer refused returns it to the queue), or has.
+_MAY_EXPIRE = {
+    CallbackState.SCHEDULED,
+    CallbackState.QUEUED,
+    CallbackState.OFFERED,
+    CallbackState.EXPIRED,
+}
+
+
+def _expiration(callback: Callback, service: Service) -> str | None:
+    """When the service expires the callback if no agent has taken it (its expire_after_hours
+    after the desired time); None when it never will."""
+    hours = service.config.expire_after_hours
+    if hours is None or callback.state not in _MAY_EXPIRE:
+        return None
+    return intake.utc_text(callback.desired_time + timedelta(hours=hours))
 
 
 def _data(values: dict[str, Any], skip: Sequence[str]) -> dict[str, str]:
