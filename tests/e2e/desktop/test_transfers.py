@@ -232,7 +232,8 @@ def test_instant_call_conference_with_a_number(desktop: DesktopServer, open_desk
         re.compile(r"With: \(212\) 555-0101(?! \(ringing\))"), timeout=SWITCH
     )
     expect(status).to_contain_text("Connected")
-    expect(status).to_contain_text("Noor Haddad")
+    expect(status).to_contain_text("(212) 555-0127")  # the customer, named by the heading
+    expect(ada.get_by_role("heading", name="Voice Callback: Noor Haddad")).to_be_visible()
 
     call_actions(ada).get_by_role("button", name="End Call").click()
     expect(status).to_contain_text("Ready to Call", timeout=SWITCH)
