@@ -103,7 +103,8 @@ def test_the_sdk_asks_for_reads_moves_and_disconnects_a_callback(server: CompatS
     assert ours["data"]["genesys.callerIdName"] == "Bank"
     assert ours["data"]["required_skills"] == "cards"  # routed to agents with it
     sue = AgentDesk(server.running(), "sue")
-    waiting = {c["id"]: c for c in sue.http.get("/supervisor/callbacks").json()}
+    listed = sue.http.get("/supervisor/callbacks", params={"service": "anytime"}).json()
+    waiting = {c["id"]: c for c in listed["items"]}
     sue.close()
     assert waiting[callback_id]["reserved_for"] == "ada"  # the preferred agent, with fallback
     assert datetime.fromisoformat(waiting[callback_id]["reserved_until"]) == at.replace(
