@@ -143,11 +143,12 @@ async def test_a_failing_receiver_gets_every_event_later_and_in_order_per_callba
     hook.status = 204
     clock.advance(timedelta(seconds=1))
     await node.deliver()
-    assert [(r.callback["id"], r.type) for r in hook.received] == [
-        (str(first.id), "callback.created"),
-        (str(second.id), "callback.created"),
-        (str(first.id), "callback.cancelled"),
+    arrived = [(r.callback["id"], r.type) for r in hook.received]
+    assert [t for c, t in arrived if c == str(first.id)] == [
+        "callback.created",
+        "callback.cancelled",
     ]
+    assert [t for c, t in arrived if c == str(second.id)] == ["callback.created"]
     assert {d.state for d in await deliveries(configured_db)} == {DeliveryState.DELIVERED}
 
 
