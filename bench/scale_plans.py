@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.callbacks import repository
 from ringback.callbacks.models import Callback
-from ringback.callbacks.states import ACTIVE_STATES, CallbackState
+from ringback.callbacks.states import ACTIVE_STATES, WAITING_LIST_STATES, CallbackState
 from ringback.clock import SystemClock
 from ringback.db import Database
+from ringback.supervisor import repository as supervision
 
 TABLES = frozenset({"callbacks", "callback_history"})
 SORTED_ROWS = 1_000
@@ -93,6 +94,8 @@ def _page(**filters: Any) -> Query:
     return query
 
 
+WAITING = supervision.WaitingFilter(WAITING_LIST_STATES)
+
 # What the API, the timers and the routing engine ask of the callbacks table.
 QUERIES: dict[str, Query] = {
     "get callback": lambda s, g: repository.get(s, g.handled),
@@ -106,9 +109,26 @@ QUERIES: dict[str, Query] = {
         service_ids=lambda g: [g.service_id], state=CallbackState.QUEUED
     ),
     "list by phone": _page(phone=lambda g: g.phone),
-    "supervisor waiting": lambda s, g: repository.waiting(s, service_id=None, limit=100),
-    "supervisor waiting by service": lambda s, g: repository.waiting(
-        s, service_id=g.service_id, limit=100
+    "supervisor waiting": lambda s, g: supervision.waiting_in_time_order(
+        s, where=WAITING, after=None, descending=False, limit=101
+    ),
+    "supervisor waiting by service": lambda s, g: supervision.waiting_in_time_order(
+        s,
+        where=supervision.WaitingFilter(WAITING_LIST_STATES, service_id=g.service_id),
+        after=None,
+        descending=False,
+        limit=101,
+    ),
+    "supervisor waiting, most recent": lambda s, g: supervision.waiting_in_time_order(
+        s, where=WAITING, after=None, descending=True, limit=101
+    ),
+    "supervisor waiting count": lambda s, g: supervision.count_waiting(s, where=WAITING),
+    "supervisor waiting by priority": lambda s, g: supervision.waiting_keys(s, where=WAITING),
+    "supervisor late": lambda s, g: supervision.late_counts(
+        s, {g.service_id: g.now - timedelta(minutes=5)}
+    ),
+    "supervisor activity": lambda s, g: supervision.transitions_since(
+        s, start=g.now - timedelta(hours=4), bucket_seconds=300, service_id=None
     ),
     "supervisor queues": lambda s, g: repository.waiting_counts(s),
     "create: duplicate check": lambda s, g: repository.active_for_phone(
