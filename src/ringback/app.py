@@ -33,6 +33,7 @@ from ringback.desktop import mount_desktop
 from ringback.email.sender import EmailSender
 from ringback.errors import PROBLEM_JSON, RingbackError
 from ringback.health import router as health_router
+from ringback.inbound.api import router as inbound_router
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.api import router as interactions_router
 from ringback.logs import FailureStreak
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(services_router)
     app.include_router(callbacks_router)
+    app.include_router(inbound_router)
     app.include_router(workspace_router)
     app.include_router(interactions_router)
     app.include_router(events_router)

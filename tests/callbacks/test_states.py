@@ -40,6 +40,7 @@ OUTCOME = {
     E.TRANSFER: S.CONNECTED,
     E.COMPLETE: S.COMPLETED,
     E.FAIL: S.FAILED,
+    E.ANSWERED_ELSEWHERE: S.COMPLETED,
 }
 
 
@@ -153,6 +154,8 @@ def test_allowed_events_follow_the_table_order() -> None:
         E.CANCEL,
         E.EXPIRE,
         E.REPRIORITISE,
+        E.ANSWERED_ELSEWHERE,
+        E.CALLED_IN,
     ]
     assert allowed_events(S.QUEUED) == [
         E.RESCHEDULE,
@@ -160,11 +163,34 @@ def test_allowed_events_follow_the_table_order() -> None:
         E.OFFER,
         E.EXPIRE,
         E.REPRIORITISE,
+        E.ANSWERED_ELSEWHERE,
+        E.CALLED_IN,
     ]
-    assert allowed_events(S.OFFERED) == [E.REJECT, E.ACCEPT, E.CANCEL, E.REPRIORITISE]
+    assert allowed_events(S.OFFERED) == [
+        E.REJECT,
+        E.ACCEPT,
+        E.CANCEL,
+        E.REPRIORITISE,
+        E.ANSWERED_ELSEWHERE,
+        E.CALLED_IN,
+    ]
 
 
 def test_a_new_priority_leaves_a_waiting_callback_where_it_is() -> None:
     reprioritisable = {state for (state, event) in TRANSITIONS if event is E.REPRIORITISE}
     assert reprioritisable == {S.SCHEDULED, S.QUEUED, S.OFFERED}
     assert all(TRANSITIONS[state, E.REPRIORITISE] is state for state in reprioritisable)
+
+
+def test_a_customer_who_called_in_ends_a_callback_no_agent_has_taken_yet() -> None:
+    answerable = {state for (state, event) in TRANSITIONS if event is E.ANSWERED_ELSEWHERE}
+    assert answerable == {S.SCHEDULED, S.QUEUED, S.OFFERED}
+    assert all(TRANSITIONS[state, E.ANSWERED_ELSEWHERE] is S.COMPLETED for state in answerable)
+
+
+def test_a_call_in_is_recorded_on_any_active_callback_and_keeps_its_state() -> None:
+    recorded = {state for (state, event) in TRANSITIONS if event is E.CALLED_IN}
+    assert recorded == ACTIVE_STATES
+    assert all(TRANSITIONS[state, E.CALLED_IN] is state for state in recorded)
+    with pytest.raises(IllegalTransition):
+        transition(CALLBACK_ID, S.COMPLETED, E.CALLED_IN)

@@ -95,3 +95,5 @@ def test_every_change_of_state_is_one_event_type_and_every_type_happens() -> Non
     assert event_type("no_contact", "dialing", "accepted") is EventType.ACCEPTED
     assert event_type("retry", "accepted", "scheduled") is EventType.SCHEDULED
     assert event_type("reject", "offered", "queued") is EventType.QUEUED
+    assert event_type("called_in", "dialing", "dialing") is EventType.CALLED_IN
+    assert event_type("answered_elsewhere", "queued", "completed") is EventType.COMPLETED

@@ -55,6 +55,8 @@ class CallbackEvent(StrEnum):
     FAIL = "fail"
     EXPIRE = "expire"
     REPRIORITISE = "reprioritise"  # a supervisor changed the base priority; the state stays
+    CALLED_IN = "called_in"  # the customer called in meanwhile (kept, or its data merged)
+    ANSWERED_ELSEWHERE = "answered_elsewhere"  # the customer called in and reached an agent
 
 
 S, E = CallbackState, CallbackEvent
@@ -86,6 +88,17 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
     (S.CONNECTED, E.TRANSFER): S.CONNECTED,
     (S.CONNECTED, E.COMPLETE): S.COMPLETED,
     (S.CONNECTED, E.RESCHEDULE): S.SCHEDULED,
+    # The customer called in first (ringback.inbound): not yet with an agent, the callback is
+    # done; with one, it stays and only its history says so (a live call is never cut).
+    (S.SCHEDULED, E.ANSWERED_ELSEWHERE): S.COMPLETED,
+    (S.QUEUED, E.ANSWERED_ELSEWHERE): S.COMPLETED,
+    (S.OFFERED, E.ANSWERED_ELSEWHERE): S.COMPLETED,
+    (S.SCHEDULED, E.CALLED_IN): S.SCHEDULED,
+    (S.QUEUED, E.CALLED_IN): S.QUEUED,
+    (S.OFFERED, E.CALLED_IN): S.OFFERED,
+    (S.ACCEPTED, E.CALLED_IN): S.ACCEPTED,
+    (S.DIALING, E.CALLED_IN): S.DIALING,
+    (S.CONNECTED, E.CALLED_IN): S.CONNECTED,
 }
 
 # States in which a callback still counts against its number's and its slot's limits.

@@ -40,6 +40,14 @@ class DuplicatePolicy(StrEnum):
     REPLACE = "replace"  # cancel the oldest active callback and accept the new one
 
 
+class InboundFirstPolicy(StrEnum):
+    """What a service does with a number's active callbacks when the customer calls in first."""
+
+    COMPLETE = "complete"  # once an agent answers, callbacks not yet with one are completed
+    KEEP = "keep"  # they stay; their history records the call
+    MERGE = "merge"  # they stay, with the call's data copied into theirs
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -167,6 +175,8 @@ class ServiceConfig(Strict):
     priority: int = Field(default=50, ge=0, le=100)
     duplicate_policy: DuplicatePolicy = DuplicatePolicy.REJECT
     max_active_per_number: int = Field(default=1, ge=1, le=100)
+    # When the IVR or the ACD says the number called in (POST /api/v1/inbound-calls).
+    inbound_first: InboundFirstPolicy = InboundFirstPolicy.COMPLETE
     disposition_required: bool = False
     dispositions: list[str] = Field(default_factory=list)
     average_handle_seconds: int = Field(default=300, ge=1)

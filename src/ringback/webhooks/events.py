@@ -22,6 +22,8 @@ class EventType(StrEnum):
     CANCELLED = "callback.cancelled"
     RESCHEDULED = "callback.rescheduled"
     EXPIRED = "callback.expired"
+    # The customer called in while it was active; it stays (its data may have been merged).
+    CALLED_IN = "callback.called_in"
 
 
 _BY_STATE = {
@@ -40,11 +42,14 @@ _BY_STATE = {
 
 def event_type(event: str, source: str | None, target: str) -> EventType | None:
     """The webhook event for one change of the callback machine; None for a change that keeps
-    the state without moving the callback (a new priority, a transfer between agents)."""
+    the state without moving the callback (a new priority, a transfer between agents). A call
+    in from the customer that completes the callback is ``callback.completed``."""
     if event == CallbackEvent.CREATE:
         return EventType.CREATED
     if event == CallbackEvent.RESCHEDULE:
         return EventType.RESCHEDULED
+    if event == CallbackEvent.CALLED_IN:
+        return EventType.CALLED_IN
     if source == target:
         return None
     return _BY_STATE[CallbackState(target)]
