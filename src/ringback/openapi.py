@@ -40,6 +40,7 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("put", "/api/v1/workspace/status/{channel}"): {409},  # log out with interactions open
     ("put", "/api/v1/workspace/team-communicator/favorites"): {404},
     ("delete", "/api/v1/workspace/team-communicator/favorites"): {404},
+    ("post", "/api/v1/webhooks/endpoints"): {409},  # the key has its most endpoints already
 }
 
 
@@ -56,6 +57,11 @@ LINKS: dict[tuple[str, str, str], tuple[str, str, tuple[str, ...]]] = {
         "contact_id",
         "$response.body#/id",
         ("/api/v1/workspace/contacts/{contact_id}",),
+    ),
+    ("post", "/api/v1/webhooks/endpoints", "201"): (
+        "endpoint_id",
+        "$response.body#/id",
+        ("/api/v1/webhooks/endpoints/{endpoint_id}",),
     ),
     ("get", "/api/v1/workspace/interactions", "200"): (
         "interaction_id",

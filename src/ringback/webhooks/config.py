@@ -14,6 +14,12 @@ from pydantic_core import PydanticCustomError
 from ringback.webhooks.events import EventType
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  the format's prefix, not a secret
+# The same rule as a pattern, for the OpenAPI document: 24 to 64 bytes end with no padding
+# (a multiple of 3), "==" (one byte more) or "=" (two more).
+_B64 = "[A-Za-z0-9+/]"
+SECRET_PATTERN = (
+    f"^whsec_(?:{_B64}{{4}}){{8,21}}(?:{_B64}{{2}}==)?$|^whsec_(?:{_B64}{{4}}){{8,20}}{_B64}{{3}}=$"
+)
 ServiceName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 
 

@@ -183,7 +183,8 @@ async def add_deliveries(
         .order_by(WebhookEvent.seq)
     )
     result = await session.execute(
-        insert(WebhookDelivery).from_select(
+        insert(WebhookDelivery)
+        .from_select(
             [
                 "endpoint_id",
                 "event_seq",
@@ -197,8 +198,9 @@ async def add_deliveries(
             ],
             chosen,
         )
+        .returning(WebhookDelivery.id)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(result.all())
 
 
 async def prune_events(session: AsyncSession, *, before: datetime) -> None:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from ringback.apitypes import OffsetDateTime
 from ringback.callbacks.schemas import CallbackRead
 from ringback.callbacks.states import CallbackEvent, CallbackState
-from ringback.webhooks.config import ServiceName, check_distinct, check_secret, check_url
+from ringback.webhooks.config import (
+    SECRET_PATTERN,
+    ServiceName,
+    check_distinct,
+    check_secret,
+    check_url,
+)
 from ringback.webhooks.events import EventType
 from ringback.webhooks.models import DeliveryState, EndpointSource
 
@@ -40,6 +48,8 @@ class WebhookPayload(BaseModel):
 
 # Endpoints
 
+UNIQUE: dict[str, JsonValue] = {"uniqueItems": True}  # refused otherwise (check_distinct)
+
 
 class _EndpointFields(BaseModel):
     @field_validator("url", check_fields=False)
@@ -65,16 +75,21 @@ class EndpointCreate(_EndpointFields):
     url: str = Field(max_length=2000, examples=["https://crm.example.com/hooks/ringback"])
     description: str = Field(default="", max_length=200)
     event_types: list[EventType] | None = Field(
-        default=None, min_length=1, description="Omitted or null: every type, present and future."
+        default=None,
+        min_length=1,
+        description="Omitted or null: every type, present and future.",
+        json_schema_extra=UNIQUE,
     )
     services: list[ServiceName] | None = Field(
         default=None,
         min_length=1,
         description="Omitted or null: every service the API key may use.",
+        json_schema_extra=UNIQUE,
     )
     secret: str | None = Field(
         default=None,
         max_length=120,
+        json_schema_extra={"pattern": SECRET_PATTERN},
         description="whsec_ and the base64 of 24 to 64 random bytes; made for you when omitted.",
     )
 
@@ -89,11 +104,14 @@ class EndpointUpdate(_EndpointFields):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = Field(default=None, max_length=2000)
-    description: str | None = Field(default=None, max_length=200)
-    event_types: list[EventType] | None = Field(default=None, min_length=1)
-    services: list[ServiceName] | None = Field(default=None, min_length=1)
-    enabled: bool | None = Field(
+    # Optional, but never null (SkipJsonSchema: the document does not offer null).
+    url: Annotated[str, Field(max_length=2000)] | SkipJsonSchema[None] = None
+    description: Annotated[str, Field(max_length=200)] | SkipJsonSchema[None] = None
+    event_types: list[EventType] | None = Field(
+        default=None, min_length=1, json_schema_extra=UNIQUE
+    )
+    services: list[ServiceName] | None = Field(default=None, min_length=1, json_schema_extra=UNIQUE)
+    enabled: bool | SkipJsonSchema[None] = Field(
         default=None,
         description="true enables a disabled endpoint: what waited for it is sent, oldest first.",
     )

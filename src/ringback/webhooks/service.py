@@ -105,7 +105,7 @@ async def update_endpoint(
     """Change the fields sent; ``enabled`` disables, or enables again and sends what waited."""
     endpoint = await get_endpoint(session, endpoint_id=endpoint_id, caller=caller)
     sent = request.model_fields_set
-    for field in ("url", "description"):
+    for field in ("url", "description", "enabled"):
         if field in sent and getattr(request, field) is None:
             raise invalid("invalid-request", f"{field}: may not be null", field=field)
     if "services" in sent:
