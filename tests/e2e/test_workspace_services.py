@@ -84,3 +84,28 @@ def test_unknown_services_and_bad_spans_are_refused(server: RunningServer, ada: 
     assert naive.status_code == 422 and naive.json()["field"] == "from"
     stranger = httpx.get(f"{server.url}/api/v1/workspace/services")
     assert stranger.status_code == 401 and stranger.json()["code"] == "not-signed-in"
+
+
+def test_an_agent_reads_what_waits_in_their_queues(server: RunningServer, ada: AgentDesk) -> None:
+    request_callback(server, "+44 20 7946 0091")
+    due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=3)
+    request_callback(server, "+44 20 7946 0092", type="scheduled", desired_time=due.isoformat())
+    listed = ada.http.get("/queues")
+    assert listed.status_code == 200, listed.text
+    queues = {q["service"]: q for q in listed.json()}
+    assert list(queues) == ["support", "anytime", "returning", "web", "preview"]
+    anytime = queues["anytime"]
+    assert anytime["display_name"] == "anytime" and anytime["queue"] == "support"
+    assert (anytime["channel"], anytime["waiting"], anytime["scheduled"]) == ("voice", 1, 1)
+    next_at = datetime.fromisoformat(anytime["next_scheduled_at"])
+    assert next_at.utcoffset() == timedelta(0) and abs(next_at - due) < timedelta(minutes=15)
+    assert queues["web"]["channel"] == "webcallback" and queues["web"]["waiting"] == 0
+    assert queues["support"]["next_scheduled_at"] is None
+    # Sue holds none of the support queue's skills.
+    sue = AgentDesk(server, "sue")
+    try:
+        assert sue.http.get("/queues").json() == []
+    finally:
+        sue.close()
+    stranger = httpx.get(f"{server.url}/api/v1/workspace/queues")
+    assert stranger.status_code == 401 and stranger.json()["code"] == "not-signed-in"

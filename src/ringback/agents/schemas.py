@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus, AgentStatus
+from ringback.agents.queues import MyQueue
 
 
 class SignIn(BaseModel):
@@ -51,6 +52,33 @@ class StatusChange(BaseModel):
 
     status: Literal["ready", "not_ready", "logged_out"]
     reason: str | None = Field(default=None, description="A Not Ready reason code.")
+
+
+class MyQueueRead(BaseModel):
+    """A service whose queue the agent serves, and what waits there."""
+
+    service: str
+    display_name: str
+    channel: AgentChannel
+    queue: str
+    waiting: int = Field(description="Callbacks queued: offered to the queue's Ready agents.")
+    scheduled: int = Field(description="Callbacks scheduled for a later time.")
+    next_scheduled_at: datetime | None = Field(
+        description="The earliest `due_at` of the scheduled ones (UTC), or null."
+    )
+
+
+def my_queue_read(mine: MyQueue) -> MyQueueRead:
+    settings = mine.service.config
+    return MyQueueRead(
+        service=settings.name,
+        display_name=settings.display_name or settings.name,
+        channel=AgentChannel(settings.channel),
+        queue=mine.service.queue,
+        waiting=mine.waiting,
+        scheduled=mine.scheduled,
+        next_scheduled_at=mine.next_scheduled_at,
+    )
 
 
 def agent_read(agent: Agent) -> AgentRead:

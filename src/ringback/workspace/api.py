@@ -9,7 +9,17 @@ from pydantic import BaseModel
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
 from ringback.agents.models import AgentChannel, AgentStatus
-from ringback.agents.schemas import Me, SessionRead, SignIn, StatusChange, agent_read, status_read
+from ringback.agents.queues import my_queues
+from ringback.agents.schemas import (
+    Me,
+    MyQueueRead,
+    SessionRead,
+    SignIn,
+    StatusChange,
+    agent_read,
+    my_queue_read,
+    status_read,
+)
 from ringback.config import repository as config_repository
 from ringback.errors import RingbackError
 from ringback.runtime import RuntimeDep
@@ -102,6 +112,15 @@ async def set_status(
         )
         statuses = await agent_repository.channel_statuses(session, me.agent.id)
     return Me(agent=agent_read(me.agent), statuses=[status_read(s) for s in statuses])
+
+
+@router.get("/queues", response_model=list[MyQueueRead], summary="My queues")
+async def queues(me: CurrentAgent, runtime: RuntimeDep) -> list[MyQueueRead]:
+    """My queues: each active service whose queue I hold every skill of, with the callbacks
+    queued there and the next scheduled one; what an empty desk is waiting for."""
+    async with runtime.db.transaction() as session:
+        mine = await my_queues(session, agent=me.agent)
+    return [my_queue_read(q) for q in mine]
 
 
 class NotReadyReasonRead(BaseModel):
