@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event, text
+from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,6 +28,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+# Rows that must show in the order of their ids (``add_in_commit_order``): their list in
+# ``session.info``, and the name of the lock their transactions take in turn.
+COMMIT_ORDERED = "commit-ordered-rows"
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -195,6 +198,7 @@ class Database:
         async with self._sessions() as session:
             async with session.begin():
                 yield session
+                await _insert_in_commit_order(session)
             notice = CommitNotice(
                 session.info.pop("outbox_events", []), session.info.pop("agent_events", False)
             )
@@ -208,6 +212,48 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def add_in_commit_order(session: AsyncSession, row: Base) -> None:
+    """Add ``row``, whose id is taken from a sequence, so that such rows show in id order.
+
+    On PostgreSQL an id is taken at insert and the row shows at commit: two transactions can
+    commit in the other order, and a reader that saw the newer row first would resume after
+    it and never read the older one. Such rows are inserted when the transaction commits, each
+    transaction holding one lock from their insert until its commit: the next id is taken only
+    once the previous rows are visible. SQLite runs one writer at a time already.
+    """
+    session.info.setdefault(COMMIT_ORDERED, []).append(row)
+
+
+async def _insert_in_commit_order(session: AsyncSession) -> None:
+    rows = session.info.pop(COMMIT_ORDERED, None)
+    if not rows:
+        return
+    # Whatever may wait for another transaction comes before the lock: a holder that waited
+    # for a transaction queued behind it would deadlock. So the transaction's other writes
+    # first, and the key-share locks the inserts' foreign key checks take.
+    await session.flush()
+    await _lock_referenced_rows(session, rows)
+    await lock_key(session, COMMIT_ORDERED)
+    session.add_all(rows)
+    await session.flush()
+
+
+async def _lock_referenced_rows(session: AsyncSession, rows: list[Base]) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    referenced: dict[Any, set[Any]] = {}  # referenced column -> values
+    for row in rows:
+        state = inspect(row)
+        for key in row.__table__.foreign_keys:
+            value = getattr(row, state.mapper.get_property_by_column(key.parent).key)
+            if value is not None:
+                referenced.setdefault(key.column, set()).add(value)
+    for column, values in referenced.items():
+        await session.execute(
+            select(column).where(column.in_(values)).with_for_update(read=True, key_share=True)
+        )
 
 
 def upsert(session: AsyncSession) -> Any:

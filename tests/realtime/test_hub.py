@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ringback.clock import ManualClock
@@ -33,25 +35,28 @@ async def test_each_event_reaches_its_agent_and_supervisors_once(
     assert not any(listener.overflowed for listener in (ada, bob, boss))
 
 
-async def test_a_row_that_commits_after_a_newer_one_is_still_pushed(
+async def test_an_event_of_a_change_that_commits_later_is_pushed_later_with_a_newer_id(
     configured_db: Database, clock: ManualClock
 ) -> None:
     if configured_db.dialect != "postgresql":
-        pytest.skip("SQLite runs one writer at a time: its rows show in id order")
+        pytest.skip("SQLite runs one writer at a time: two changes cannot overlap")
     ada = Listener(1, False)
     hub = await started(configured_db, ada)
-    async with configured_db.transaction() as late:
-        publish(late, agent_id=1, topic="agent.status", payload={"n": "late"}, now=clock.now())
-        await late.flush()  # its id is taken now, below the next row's
-        async with configured_db.transaction() as early:
+    async with configured_db.transaction() as slow:
+        publish(slow, agent_id=1, topic="agent.status", payload={"n": "slow"}, now=clock.now())
+        await slow.flush()  # the change writes its rows before it commits, as services do
+        async with configured_db.transaction() as quick:
             publish(
-                early, agent_id=1, topic="agent.status", payload={"n": "early"}, now=clock.now()
+                quick, agent_id=1, topic="agent.status", payload={"n": "quick"}, now=clock.now()
             )
         await hub.fan_out_once()
-        assert [m["payload"]["n"] for m in _drain(ada)] == ["early"]
+        first = _drain(ada)
     await hub.fan_out_once()
     await hub.fan_out_once()
-    assert [m["payload"]["n"] for m in _drain(ada)] == ["late"]
+    then = _drain(ada)
+    assert [m["payload"]["n"] for m in first + then] == ["quick", "slow"]
+    # A screen resumes after the newest id it got: the later event must not have a lower one.
+    assert first[0]["id"] < then[0]["id"]
 
 
 async def test_a_removed_screen_gets_nothing_more(
@@ -81,7 +86,7 @@ async def started(db: Database, *listeners: Listener) -> Hub:
     return hub
 
 
-def _drain(listener: Listener) -> list[dict[str, object]]:
+def _drain(listener: Listener) -> list[dict[str, Any]]:
     items = []
     while not listener.queue.empty():
         items.append(listener.queue.get_nowait())

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents.models import Agent
@@ -197,12 +197,10 @@ async def events_after(
     after: int,
     agent_id: int | None,
     limit: int = 500,
-    also: Collection[int] = (),
 ) -> Sequence[AgentEvent]:
-    """Stream rows after ``after``, and the rows ``also`` names if they exist by now: one
-    agent's (``agent_id``) or every row (None, supervisors)."""
-    newer = AgentEvent.id > after
-    query = select(AgentEvent).where(or_(newer, AgentEvent.id.in_(also)) if also else newer)
+    """Stream rows after ``after``, in id order: one agent's (``agent_id``) or every row (None,
+    supervisors)."""
+    query = select(AgentEvent).where(AgentEvent.id > after)
     if agent_id is not None:
         query = query.where(AgentEvent.agent_id == agent_id)
     return (await session.scalars(query.order_by(AgentEvent.id).limit(limit))).all()

@@ -21,7 +21,6 @@ BAD_REQUEST = 1008  # policy violation: the closest standard code for a malforme
 NOT_SIGNED_IN = 4401
 FOREIGN_ORIGIN = 4403
 TOO_SLOW = 4408
-SENT_MEMORY = 1000
 MAX_EVENT_ID = 2**63 - 1  # the database's BIGINT
 
 
@@ -72,20 +71,22 @@ async def events(
     listener = Listener(agent_id=me.agent.id, sees_everyone=is_supervisor(me.agent))
     runtime.hub.add(listener)  # first, so nothing committed during the replay is lost
     try:
-        sent: set[int] = set()  # by id: rows can commit out of id order
+        # The newest id sent: rows show in id order, so the live queue repeats what the replay
+        # read (it was registered first) and nothing below this id can still show.
+        sent = floor
         if last_seen is not None:
             while True:  # what was missed, a batch at a time (no lock held while sending)
                 async with runtime.db.transaction() as session:
                     missed = await repository.events_after(
                         session,
-                        after=max(sent, default=floor),
+                        after=sent,
                         agent_id=None if listener.sees_everyone else me.agent.id,
                     )
                 if not missed:
                     break
                 for event in missed:
                     await websocket.send_json(message(event))
-                    sent.add(event.id)
+                    sent = event.id
         receiver = asyncio.create_task(_drain_client(websocket))
         try:
             while not receiver.done():
@@ -100,12 +101,9 @@ async def events(
                 if listener.overflowed:
                     await websocket.close(code=TOO_SLOW, reason="too slow: reconnect with ?after=")
                     break
-                if item["id"] > floor and item["id"] not in sent:
+                if item["id"] > sent:
                     await websocket.send_json(item)
-                    sent.add(item["id"])
-                    if len(sent) > 2 * SENT_MEMORY:  # only recent ids can still arrive late
-                        floor = sorted(sent)[SENT_MEMORY]
-                        sent = {i for i in sent if i > floor}
+                    sent = item["id"]
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

@@ -2,8 +2,9 @@
 
 Events are rows (``agent_events``) written in the transaction of the change; the hub reads new
 rows after each local commit and every ``poll_seconds`` (for rows other nodes wrote), and fans
-them out. A client that reconnects with its last event id gets what it missed from the table,
-then the live stream: no event lives only in one process's memory.
+them out. Rows show in id order (``stream.publish``), so reading after the newest id read
+misses none. A client that reconnects with its last event id gets what it missed from the
+table, then the live stream: no event lives only in one process's memory.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from ringback.logs import FailureStreak
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
-LOOKBACK = 200  # how far below the newest id a missing id is still awaited
 BATCH = 1000
 
 
@@ -63,10 +63,6 @@ class Hub:
         self._everyone: set[Listener] = set()  # supervisors' screens
         self._kick = asyncio.Event()
         self._last_id = 0
-        # Ids below the newest one that no row has shown yet: on PostgreSQL a row with a lower
-        # id can become visible after a higher one (ids are taken at insert, rows show at
-        # commit); a rolled-back insert leaves an id that never shows.
-        self._missing: set[int] = set()
 
     async def on_commit(self, notice: CommitNotice) -> None:
         if notice.agent_events:
@@ -88,31 +84,22 @@ class Hub:
 
     async def start(self) -> None:
         async with self._db.transaction() as session:
-            # The newest rows may still have older ones committing below them: read them again.
-            self._last_id = max(0, await repository.last_event_id(session) - LOOKBACK)
+            self._last_id = await repository.last_event_id(session)
 
     async def fan_out_once(self) -> int:
-        """Push new rows, and rows that committed late; returns how many were read."""
+        """Push the rows after the newest one pushed; returns how many were read."""
         async with self._db.transaction() as session:
             events = await repository.events_after(
-                session, after=self._last_id, also=self._missing, agent_id=None, limit=BATCH
+                session, after=self._last_id, agent_id=None, limit=BATCH
             )
         for event in events:
-            if event.id > self._last_id:
-                # Only the last LOOKBACK ids can still show: ids may jump (an emptied table,
-                # a sequence after a crash), and a jump must not become a huge set.
-                self._missing.update(range(max(self._last_id + 1, event.id - LOOKBACK), event.id))
-                self._last_id = event.id
-            else:
-                self._missing.discard(event.id)
+            self._last_id = event.id
             own = self._by_agent.get(event.agent_id, ()) if event.agent_id is not None else ()
             listeners = [*own, *self._everyone]
             if listeners:
                 pushed = message(event)
                 for listener in listeners:
                     listener.push(pushed)
-        floor = self._last_id - LOOKBACK
-        self._missing = {event_id for event_id in self._missing if event_id > floor}
         return len(events)
 
     async def run(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ringback.db import add_in_commit_order
 from ringback.interactions.models import AgentEvent
 
 
@@ -21,7 +22,11 @@ def publish(
     """Queue an event for ``agent_id``'s screens (None: for supervisors only).
 
     The row commits with the change; the hub pushes it to live WebSockets after the commit, and a
-    client that reconnects reads what it missed by event id.
+    client that reconnects reads what it missed by event id. Rows show in id order (the row is
+    inserted at the commit, see ``add_in_commit_order``), so "after the newest id seen" misses
+    none that commits later.
     """
-    session.add(AgentEvent(agent_id=agent_id, topic=topic, payload=payload, at=now))
+    add_in_commit_order(
+        session, AgentEvent(agent_id=agent_id, topic=topic, payload=payload, at=now)
+    )
     session.info["agent_events"] = True
