@@ -9,6 +9,7 @@ import { EventStream, type Connection } from "../lib/stream";
 import { AlertSettingsDialog, useAlertSettings, useOfferAlerts } from "./Alerts";
 import { ContactDirectory } from "./Contacts";
 import { deskShortcut, usePhoneFormat } from "./common";
+import { EmptyDesk } from "./EmptyDesk";
 import { InteractionView } from "./Interaction";
 import { MyHistory } from "./MyHistory";
 import { MyStatus } from "./MyStatus";
@@ -198,7 +199,7 @@ export function Desk({ agent, onSignedOut }: { agent: Agent; onSignedOut: (why?:
       <div className="workarea">
         <main className="interactions">
           {open.length === 0 ? (
-            <p className="empty">No interaction on your desk. Set a channel to Ready to receive callbacks.</p>
+            <EmptyDesk statuses={state.statuses} offers={pending.map((offer) => offer.id).join(",")} />
           ) : (
             <>
               <div role="tablist" aria-label="My interactions" className="tabs">
