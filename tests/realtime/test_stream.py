@@ -4,6 +4,7 @@ misses nothing, whichever transaction commits first."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -83,6 +84,27 @@ async def test_a_changes_events_keep_their_order_and_follow_its_rows(
     async with configured_db.transaction() as session:
         events = await repository.events_after(session, after=0, agent_id=None)
     assert [event.payload["n"] for event in events] == [0, 1, 2]
+
+
+async def test_pruning_old_events_never_gives_a_new_one_an_id_already_handed_out(
+    configured_db: Database, clock: ManualClock
+) -> None:
+    async with configured_db.transaction() as session:
+        for n in (1, 2):
+            publish(session, agent_id=1, topic="agent.status", payload={"n": n}, now=clock.now())
+    async with configured_db.transaction() as session:
+        newest = await repository.last_event_id(session)
+    clock.advance(timedelta(days=3))  # a quiet long weekend: every event is old
+    async with configured_db.transaction() as session:
+        await repository.prune_events(session, before=clock.now() - timedelta(days=2))
+    async with configured_db.transaction() as session:
+        publish(session, agent_id=1, topic="agent.status", payload={"n": 3}, now=clock.now())
+    async with configured_db.transaction() as session:
+        kept = await repository.events_after(session, after=0, agent_id=None)
+        resumed = await repository.events_after(session, after=newest, agent_id=None)
+    # SQLite gives a new row the highest id plus one: the newest row stays, whatever its age.
+    assert [event.payload["n"] for event in resumed] == [3]
+    assert [event.payload["n"] for event in kept] == [2, 3]
 
 
 async def _until_someone_waits_for_a_lock(db: Database) -> None:

@@ -207,8 +207,13 @@ async def events_after(
 
 
 async def prune_events(session: AsyncSession, *, before: datetime) -> None:
-    """Forget stream rows no screen will ask for again (a reconnect asks for minutes, not days)."""
-    await session.execute(delete(AgentEvent).where(AgentEvent.at < before))
+    """Forget stream rows no screen will ask for again (a reconnect asks for minutes, not days).
+
+    The newest row stays, however old: SQLite numbers a new row after the highest id in the
+    table, and an emptied table would hand out ids that screens have already resumed after.
+    """
+    newest = select(func.max(AgentEvent.id)).scalar_subquery()
+    await session.execute(delete(AgentEvent).where(AgentEvent.at < before, AgentEvent.id < newest))
 
 
 async def last_event_id(session: AsyncSession) -> int:
