@@ -108,6 +108,14 @@ def test_an_agent_without_the_role_is_told_the_page_is_for_supervisors(
 ) -> None:
     page = open_desk("bob", path="/supervisor")
     expect(page.get_by_role("alert")).to_contain_text("This page is for supervisors")
+    # Nor does the page ask the supervisor API for what Bob may not read, from its first load.
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("This page is for supervisors")
+    page.wait_for_load_state("networkidle")
+    assert any("/api/v1/workspace/me" in url for url in asked), asked
+    assert not [url for url in asked if "/api/v1/workspace/supervisor/" in url]
 
 
 def test_the_waiting_list_is_filtered_sorted_paged_and_explains_priorities(

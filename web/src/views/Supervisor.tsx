@@ -59,8 +59,11 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
   const agentName = (login: string) => agents.find((a) => a.login === login)?.name ?? login;
 
   const pageCursor = cursors[cursors.length - 1] ?? null;
+  const supervisor = agent.roles.includes("supervisor") || agent.roles.includes("admin");
 
   useEffect(() => {
+    // Anyone else is told the page is not theirs, and the supervisor API is not asked.
+    if (!supervisor) return;
     let live = true;
     Promise.all([
       unwrap(api.GET("/api/v1/workspace/supervisor/queues")),
@@ -82,7 +85,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
       live = false;
       clearTimeout(timer);
     };
-  }, [round, filters, pageCursor]);
+  }, [supervisor, round, filters, pageCursor]);
 
   useEffect(() => {
     // A queue that crosses a threshold raises a notice once, until it is back to OK.
@@ -149,7 +152,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
       </nav>
     </header>
   );
-  if (!agent.roles.includes("supervisor") && !agent.roles.includes("admin")) {
+  if (!supervisor) {
     return (
       <div className="supervisor">
         {header}
