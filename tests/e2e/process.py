@@ -48,7 +48,7 @@ def ringback_process(
         try:
             deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
             while True:
-                assert process.poll() is None, f"ringback {command[0]} exited"
+                assert process.poll() is None, f"ringback {command[0]} exited:\n{tail(log)}"
                 try:
                     if httpx.get(f"{url}/readyz").status_code == 200:
                         break
@@ -62,6 +62,14 @@ def ringback_process(
                 process.terminate()
                 # uvicorn shuts down gracefully, then re-raises SIGTERM: the status tells why.
                 assert process.wait(timeout=20) in (0, -signal.SIGTERM)
+
+
+def tail(log: Path | None, size: int = 4000) -> str:
+    """The end of a process's stderr log, for a failure message (tmp_path is not kept long)."""
+    if log is None:
+        return "(its output went to the terminal)"
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return text[-size:] or "(nothing on stderr)"
 
 
 @contextmanager
