@@ -111,11 +111,15 @@ def test_an_offer_on_an_agents_screen_is_withdrawn(ivr: httpx.Client, ada: Agent
 
 
 def test_a_call_an_agent_is_on_is_never_cut(ivr: httpx.Client, ada: AgentDesk) -> None:
+    ada.listen()
     assert ada.status("voice", "ready").status_code == 200
     asked = ask(ivr, "+44 20 7946 0935")
     offer = ada.wait_offer()
     assert ada.act(offer["id"], "accept").status_code == 200
     ada.wait_state(offer["id"], "connected")
+    seen_before_the_report = ada.wait_event(
+        lambda e: e["topic"] == "interaction.updated" and e["payload"]["state"] == "connected"
+    )["id"]
 
     [outcome] = called_in(ivr, "+44 20 7946 0935", "answered", reference="acd-7")
     assert (outcome["outcome"], outcome["from_state"], outcome["state"]) == (
@@ -125,6 +129,15 @@ def test_a_call_an_agent_is_on_is_never_cut(ivr: httpx.Client, ada: AgentDesk) -
     )
     assert outcome["reason"].endswith("; kept: an agent has this callback")
     assert ada.interaction(offer["id"])["state"] == "connected"
+    pushed = ada.wait_event(
+        lambda e: e["topic"] == "interaction.updated" and e["id"] > seen_before_the_report
+    )
+    assert (pushed["payload"]["id"], pushed["payload"]["state"]) == (offer["id"], "connected")
+    # She sees it in the case history, pushed to her screen.
+    told = [h for h in ada.history(offer["id"]) if h["kind"] == "customer_called_in"]
+    assert [(h["actor"], h["detail"]) for h in told] == [
+        ("api-key:all", {"reason": outcome["reason"]})
+    ]
 
     # The agent ends her call and is done with it as usual.
     assert ada.act(offer["id"], "end-call").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.callbacks.models import Callback
 from ringback.callbacks.states import ACTIVE_STATES
+from ringback.interactions.models import Interaction
+from ringback.interactions.states import FINAL_STATES
 
 
 async def active_callbacks(
@@ -24,6 +27,19 @@ async def active_callbacks(
                 Callback.state.in_(ACTIVE_STATES),
             )
             .order_by(Callback.created_at, Callback.id)
+            .with_for_update()
+        )
+    ).all()
+
+
+async def open_interactions(session: AsyncSession, callback_id: uuid.UUID) -> Sequence[Interaction]:
+    """The agents' interactions still open on a callback, locked (after the callback, as a
+    cancel locks them)."""
+    return (
+        await session.scalars(
+            select(Interaction)
+            .where(Interaction.callback_id == callback_id, Interaction.state.not_in(FINAL_STATES))
+            .order_by(Interaction.created_at, Interaction.id)
             .with_for_update()
         )
     ).all()

@@ -111,6 +111,8 @@ async def _settle(
     if result is Outcome.COMPLETED:
         await _end_waiting(session, callback, now=now)
     change_state(session, callback, event_for(result), actor=caller.actor, now=now, reason=why)
+    if result is not Outcome.COMPLETED:
+        await _tell_agents(session, callback, why, actor=caller.actor, now=now)
     if callback.contact_id is not None:
         await add_history(
             session,
@@ -121,6 +123,20 @@ async def _settle(
             callback_id=callback.id,
         )
     return Handled(callback, service, result, before, why)
+
+
+async def _tell_agents(
+    session: AsyncSession, callback: Callback, why: str, *, actor: str, now: datetime
+) -> None:
+    """Show the call in the case history of each agent with the callback open, and push the
+    interaction (with any merged data) to their screens."""
+    # Imported here: interactions build on callbacks, as in callbacks.service._cancel.
+    from ringback.interactions.common import announce, note, with_context
+
+    for interaction in await repository.open_interactions(session, callback.id):
+        handling = await with_context(session, interaction, lock_callback=False)
+        note(session, handling, "customer_called_in", actor=actor, now=now, reason=why)
+        announce(session, handling, now=now)
 
 
 async def _end_waiting(session: AsyncSession, callback: Callback, *, now: datetime) -> None:
