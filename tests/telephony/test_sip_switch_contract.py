@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -44,7 +45,7 @@ from tests.telephony.contract import (
 from ringback.clock import ManualClock
 from ringback.telephony.sip import NumberRoute, SipSettings, hold_music
 from ringback.telephony.sip.protocol import Ready, Start, decode
-from ringback.telephony.sip.switch import SipSwitch
+from ringback.telephony.sip.switch import SYNC_SECONDS, SipSwitch
 from ringback.telephony.switch import (
     CallState,
     ConsultationState,
@@ -797,6 +798,59 @@ async def test_the_switch_answers_a_trunks_digest_challenge(
     expected = md5(f"{secret}:{BarePhone.NONCE}:{md5('INVITE:' + uri)}")
     assert (fields["username"], fields["realm"], fields["uri"]) == ("acme", "trunk.example", uri)
     assert fields["response"] == expected
+
+
+async def test_answers_that_came_in_time_count_though_the_switch_was_held_up(
+    sip_switch: SipSwitch, recorder: EventRecorder, sip_phones: PhoneFactory
+) -> None:
+    """The switch's event loop held up past the setup timeout (a process busy elsewhere, as on a
+    loaded machine): the proxy and the agent's phone answered the INVITE in time, and those
+    answers count, rather than the timeout that fired while nobody read them."""
+    agent = sip_phones("1101")
+    customer = sip_phones("+12125550200")
+    await sip_switch.make_call(call_id="c1", place="place:1101", destination=customer.user)
+
+    # Blocking calls on the loop's own thread: the switch reads nothing meanwhile.
+    deadline = time.monotonic() + sip_switch.settings.setup_timeout_seconds
+    agent.wait_event("CALL_ESTABLISHED", TIMEOUT)  # the proxy's 100 Trying came before it
+    time.sleep(max(0.0, deadline - time.monotonic()) + 0.2)  # noqa: ASYNC251 - on purpose
+
+    await recorder.wait_until(
+        lambda: recorder.state("c1") in (CallState.CONNECTED, CallState.RELEASED), TIMEOUT
+    )
+    story = recorder.story("c1")
+    assert ("dial", DialResult.ANSWERED) in story, story
+    assert ("joined", customer.user, PartyRole.CUSTOMER) in story, story
+
+
+async def test_a_stuck_media_worker_does_not_keep_a_leg_ringing(
+    sip_registrar: Registrar, dead_trunk: int, clock: ManualClock
+) -> None:
+    """A worker that cannot confirm what it saw (stopped here) gets a while to answer; then the
+    leg whose time is up is given up all the same."""
+    settings = lab_settings(
+        sip_registrar, places={"1999": f"sip:1999@127.0.0.1:{dead_trunk}"}, spare_workers=1
+    )
+    switch = SipSwitch(settings=settings, clock=clock)
+    recorder = EventRecorder()
+    switch.subscribe(recorder)
+    await switch.start()
+    worker = None
+    try:
+        await switch.make_call(call_id="c1", place="place:1999", destination="+12125550200")
+        worker = switch.media_worker("c1")
+        assert worker is not None
+        os.kill(worker.process.pid, signal.SIGSTOP)
+        await recorder.wait_for(released("c1"), settings.setup_timeout_seconds + SYNC_SECONDS + 3)
+    finally:
+        if worker is not None:
+            os.kill(worker.process.pid, signal.SIGCONT)
+        await switch.close()
+
+    assert recorder.story("c1") == [
+        ("dial", DialResult.NETWORK_ERROR),
+        ("state", CallState.RELEASED, "network_error"),
+    ]
 
 
 def media_workers_of_this_process() -> set[int]:

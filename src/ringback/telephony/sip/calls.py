@@ -48,6 +48,8 @@ class SipLeg:
     conference: bool = False  # for PASSING: a conference (else a transfer)
     consultation: Consultation | None = None  # for CONSULTED
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    # The timeouts (RING_TIMEOUT, SETUP_TIMEOUT) past, waiting for the worker's word.
+    time_up: set[int] = field(default_factory=set)
 
     @property
     def live(self) -> bool:

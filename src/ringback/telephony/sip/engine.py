@@ -32,6 +32,8 @@ from ringback.telephony.sip.protocol import (
     Reached,
     Ringing,
     SendDtmf,
+    Sync,
+    Synced,
 )
 from ringback.telephony.sip.settings import LEGS_PER_CALL, RingbackTone, SipSettings
 
@@ -305,6 +307,10 @@ class Engine:
                 self._mix(command)
             case SendDtmf():
                 self._send_dtmf(command)
+            case Sync():
+                # Whatever reached the SIP socket by now is reported first.
+                self._endpoint.libHandleEvents(0)
+                self._report(Synced(leg=command.leg))
             case _:
                 log.error("unknown media worker command", command=type(command).__name__)
 

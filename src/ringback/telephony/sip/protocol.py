@@ -78,6 +78,14 @@ class SendDtmf(Message):
 
 
 @dataclass(frozen=True)
+class Sync(Message):
+    """Answered with ``Synced`` once every event of the leg the worker saw before is sent."""
+
+    kind = "sync"
+    leg: int
+
+
+@dataclass(frozen=True)
 class Stop(Message):
     """Hang up every leg and exit."""
 
@@ -149,6 +157,13 @@ class DigitsSent(LegEvent):
     digits: str
 
 
+@dataclass(frozen=True)
+class Synced(LegEvent):
+    """The answer to ``Sync``: what the worker saw of the leg before it is all reported."""
+
+    kind = "synced"
+
+
 MESSAGES: dict[str, type[Message]] = {
     cls.kind: cls
     for cls in (
@@ -158,6 +173,7 @@ MESSAGES: dict[str, type[Message]] = {
         Hold,
         Mix,
         SendDtmf,
+        Sync,
         Stop,
         Ready,
         StartFailed,
@@ -167,6 +183,7 @@ MESSAGES: dict[str, type[Message]] = {
         Ended,
         DigitReceived,
         DigitsSent,
+        Synced,
     )
 }
 

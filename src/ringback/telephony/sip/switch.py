@@ -63,6 +63,8 @@ from ringback.telephony.sip.protocol import (
     Reached,
     Ringing,
     SendDtmf,
+    Sync,
+    Synced,
 )
 from ringback.telephony.sip.settings import LEGS_PER_CALL, SipSettings
 from ringback.telephony.switch import (
@@ -86,6 +88,9 @@ FINISHED_CALLS_KEPT = 20_000
 # Status codes the switch gives a leg it gave up on: no answer in time, no network at all.
 RING_TIMEOUT = 408
 SETUP_TIMEOUT = 503
+# How long a worker has to confirm that it reported all it saw of a leg whose time is up
+# (it answers in milliseconds); past it, the switch gives the leg up without that word.
+SYNC_SECONDS = 2.0
 
 
 class SipSwitch(CallAnnouncer):
@@ -405,6 +410,8 @@ class SipSwitch(CallAnnouncer):
                 self._done_with(call)
             case DigitReceived():
                 self._digit(call, leg, message.digit)
+            case Synced():
+                self._time_was_up(call, leg)
             case DigitsSent():
                 if leg is call.customer:
                     self._emit(
@@ -546,18 +553,42 @@ class SipSwitch(CallAnnouncer):
         customer = role is LegRole.CUSTOMER
         ring = call.ring_seconds if customer else self._settings.agent_ring_timeout_seconds
         loop = asyncio.get_running_loop()
-        leg.timers.append(loop.call_later(ring, self._give_up, call, leg, RING_TIMEOUT))
+        leg.timers.append(loop.call_later(ring, self._time_up, call, leg, RING_TIMEOUT))
         leg.timers.append(
-            loop.call_later(self._settings.setup_timeout_seconds, self._setup_timed_out, call, leg)
+            loop.call_later(
+                self._settings.setup_timeout_seconds, self._time_up, call, leg, SETUP_TIMEOUT
+            )
         )
         # Customers and outside numbers see the call's caller id; places the switch's address.
         caller_id = call.caller_id if is_e164(address) else None
         call.worker.send(Dial(leg=leg.number, uri=uri, caller_id=caller_id))
         return leg
 
-    def _setup_timed_out(self, call: SipCall, leg: SipLeg) -> None:
-        if not leg.reached:
+    def _time_up(self, call: SipCall, leg: SipLeg, status_code: int) -> None:
+        """A leg's ring or setup time is up: decided once its worker's events until now are read.
+
+        A switch held up past the deadline (a busy process) finds the timer due and the leg's
+        answer waiting in the worker's pipe at once, and the timer runs first; so the worker is
+        asked to confirm it reported all it saw, and what came before its word counts.
+        """
+        if not leg.live or leg.answered or (status_code == SETUP_TIMEOUT and leg.reached):
+            return
+        leg.time_up.add(status_code)
+        if call.worker is None:
+            self._time_was_up(call, leg)
+            return
+        call.worker.send(Sync(leg=leg.number))
+        # A worker that does not answer (stuck) must not keep the leg ringing for ever.
+        leg.timers.append(
+            asyncio.get_running_loop().call_later(SYNC_SECONDS, self._time_was_up, call, leg)
+        )
+
+    def _time_was_up(self, call: SipCall, leg: SipLeg) -> None:
+        due, leg.time_up = leg.time_up, set()
+        if SETUP_TIMEOUT in due and not leg.reached:
             self._give_up(call, leg, SETUP_TIMEOUT)
+        elif RING_TIMEOUT in due:
+            self._give_up(call, leg, RING_TIMEOUT)
 
     def _hang_up(self, call: SipCall, leg: SipLeg) -> None:
         leg.cancel_timers()
