@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.conftest import RunningServer, prepare, serving
+from tests.e2e.workspace import AgentDesk
 from tests.support import ALWAYS_OPEN, TEST_CONFIG
 from tests.webhooks.receiver import Receiver, listening
 
@@ -313,3 +314,29 @@ def test_the_endpoint_is_in_the_openapi_document(ivr: httpx.Client) -> None:
     operation = ivr.get("/openapi.json").json()["paths"]["/api/v1/inbound-calls"]["post"]
     assert {"200", "401", "403", "404", "422", "429"} <= set(operation["responses"])
     assert operation["responses"]["404"]["content"]["application/problem+json"]
+
+
+def test_merged_data_reaches_the_agent_the_callback_is_offered_to(
+    server: RunningServer, ivr: httpx.Client
+) -> None:
+    ada = AgentDesk(server, "ada")
+    try:
+        assert ada.status("voice", "ready").status_code == 200
+        made = ask(ivr, "merging", data={"account": "77"})
+        offer = ada.wait_offer()
+        assert offer["callback"]["id"] == made["id"]
+
+        answer = called_in(ivr, stage="queued", data={"intent": "card"})
+        [outcome] = answer["callbacks"]
+        assert (outcome["outcome"], outcome["from_state"], outcome["state"]) == (
+            "merged",
+            "offered",
+            "offered",
+        )
+        on_screen = ada.interaction(offer["id"])
+        assert on_screen["state"] == "offered"  # still hers to accept
+        assert on_screen["callback"]["data"] == {"account": "77", "intent": "card"}
+        told = [h for h in ada.history(offer["id"]) if h["kind"] == "customer_called_in"]
+        assert [h["detail"]["reason"] for h in told] == [outcome["reason"]]
+    finally:
+        ada.close()
