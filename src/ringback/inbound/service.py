@@ -49,7 +49,7 @@ async def record_inbound_call(
     for service in services:
         if service.id not in numbers:
             continue
-        for callback in await repository.active_callbacks(
+        for callback in await callback_repository.active_for_phone(
             session, service_id=service.id, phone=numbers[service.id]
         ):
             handled.append(await _settle(session, callback, service, call, caller=caller, now=now))
