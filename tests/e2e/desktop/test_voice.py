@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 from tests.e2e.desktop.conftest import (
     ARTIFACTS,
     DesktopServer,
@@ -207,3 +207,35 @@ def test_numbers_read_as_people_write_them_and_stay_inside_their_cards(
     offer.get_by_role("button", name="Accept").click()
     expect(bob.get_by_role("heading", name="Voice Callback: Gwen Price")).to_be_visible()
     expect(call_status(bob)).to_contain_text("020 7946 0142")
+
+
+def test_a_disposition_chosen_while_end_call_is_on_its_way_is_kept(
+    desktop: DesktopServer, open_desk: OpenDesk
+) -> None:
+    page = open_desk("ada")
+    desktop.ask_callback(service="cards", phone="+1 212 555 0123", name="Dana Reyes")
+    set_status(page, "Voice", "Ready")
+    notification(page, "Dana Reyes").get_by_role("button", name="Accept").click()
+    expect(call_status(page)).to_contain_text("Connected", timeout=15_000)
+
+    # End Call's answer is held back (a slow network or a busy node): the desk is still
+    # sending it when the agent picks the outcome.
+    held: list[Route] = []
+    page.route("**/end-call", lambda route: held.append(route))
+    actions = page.get_by_role("toolbar", name="Call Actions")
+    actions.get_by_role("button", name="End Call").click()
+    expect(actions).to_have_attribute("aria-busy", "true")
+    follow_up = page.get_by_role("radio", name="Follow-up needed")
+    follow_up.check()
+    expect(follow_up).to_be_checked()
+    assert len(held) == 1
+    held[0].continue_()
+
+    # Sent once End Call was answered: the server has it, and Mark Done can complete the case.
+    dispositions = page.get_by_role("region", name="Dispositions")
+    expect(dispositions).to_contain_text("Chosen: Follow-up needed.")
+    expect(follow_up).to_be_checked()
+    mark_done = actions.get_by_role("button", name="Mark Done")
+    expect(mark_done).to_be_enabled()
+    mark_done.click()
+    expect(page.get_by_text("No interaction on your desk")).to_be_visible()

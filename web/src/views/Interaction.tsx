@@ -160,7 +160,7 @@ export function InteractionView({
 
       <div className="work">
         <div className="work-main">
-          {has("disposition") && <Dispositions interaction={i} act={act} />}
+          {has("disposition") && <Dispositions interaction={i} act={act} busy={busy} />}
           {has("note") && <NoteEditor interaction={i} act={act} />}
         </div>
         <CaseHistory history={history.data} interaction={i} agent={agent} />
