@@ -1,10 +1,10 @@
 """Bearer API keys on the Callback API, with a per-key request budget.
 
-A request and its key's budget are one unit of work: the key is checked at the start (a key
-with no hit left is refused there, by a read), the request runs, and the budget is counted at
-the end, just before the commit, so that the key's counter row is locked only for the commit
-(every request of a key counts on that one row). A request that fails still counts, in a
-transaction of its own after its rollback.
+A key verified a moment ago is not read again (``apikeys.verified``), and its requests are
+counted in memory and shared with the other nodes through the database about once a second
+(``apikeys.budget``): a request of a known key within its budget costs no statement before the
+request's own. A key with no hit left is refused before the request does any work; a request
+that fails still counts.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback import ratelimit
-from ringback.apikeys.service import authenticate, scope_of, unauthorised
+from ringback.apikeys.budget import KEY_BUDGETS, Share
+from ringback.apikeys.service import unauthorised, verify
 from ringback.callbacks.service import Caller
 from ringback.runtime import Runtime, get_runtime
 
@@ -41,27 +42,23 @@ async def api_request(
     """401 without a live key; 429 over the key's budget; commits before the response is sent."""
     if credentials is None:
         raise unauthorised("send an API key: Authorization: Bearer <key>")
-    uncounted: ratelimit.Budget | None = None
+    share: Share | None = None
     try:
         async with runtime.db.transaction() as session:
-            key = await authenticate(session, secret=credentials.credentials)
+            key = await verify(session, secret=credentials.credentials)
             budget = ratelimit.Budget(
                 f"key:{key.id}",
                 key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute,
                 timedelta(minutes=1),
                 f"API key {key.name}",
             )
-            # Nothing left: refused here, by a read, before the request does any work.
-            await ratelimit.refuse_if_spent(session, budget, now=runtime.clock.now())
-            caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=scope_of(key))
-            uncounted = budget
+            # Nothing left: refused here, before the request does any work.
+            share = KEY_BUDGETS.spend(runtime.db.url, budget, now=runtime.clock.now())
+            caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=key.services)
             yield ApiRequest(session, caller)
-            uncounted = None
-            await ratelimit.spend(session, budget, now=runtime.clock.now())
     finally:
-        if uncounted is not None:  # the request failed and was rolled back
-            async with runtime.db.transaction() as session:
-                await ratelimit.spend(session, uncounted, now=runtime.clock.now())
+        if share is not None:  # once a second or so: after this request's own commit
+            await KEY_BUDGETS.share(runtime.db, share)
 
 
 # scope="function": the unit of work commits before the response goes out.

@@ -52,13 +52,19 @@ def record(session: AsyncSession, topic: str, payload: dict[str, Any], *, at: da
     """Add an event to the current unit of work; it is delivered only if the work commits."""
     event = OutboxEvent(topic=topic, payload=payload, created_at=at)
     session.add(event)
-    session.info.setdefault("outbox_events", []).append(event)
+    announce(session, event)
     if topic.startswith("callback."):
         # Integrators' webhooks show the callback as it is now, at this change: captured in
         # the same transaction (imported here: webhooks build on callbacks, which record here).
         from ringback.webhooks.capture import capture
 
         capture(session, payload, at=at)
+
+
+def announce(session: AsyncSession, event: OutboxEvent) -> None:
+    """Tell the commit's listeners of an event whose row the caller writes itself (intake writes
+    its rows in one statement); :func:`record` does this for the events it adds."""
+    session.info.setdefault("outbox_events", []).append(event)
 
 
 async def prune(session: AsyncSession, *, published_before: datetime) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, String, Table, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.apikeys.models import RateLimitWindow
-from ringback.db import upsert
+from ringback.db import UTCDateTime
 from ringback.errors import RingbackError
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,21 +37,44 @@ class Budget:
 async def spend(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
     """Count one hit; past the limit in this window, refuse with 429."""
     if await count(session, budget, now=now) > budget.limit:
-        raise _refusal(budget, now)
+        raise refusal(budget, now)
 
 
-async def count(session: AsyncSession, budget: Budget, *, now: datetime) -> int:
-    """Count one hit and return the hits in this window so far; never refuses."""
-    window_start = budget.window_start(now)
-    insert = upsert(session)
-    statement = insert(RateLimitWindow).values(
-        bucket=budget.bucket, window_start=window_start, hits=1
+async def count(session: AsyncSession, budget: Budget, *, now: datetime, hits: int = 1) -> int:
+    """Count ``hits`` and return the hits in this window so far; never refuses."""
+    dialect = session.get_bind().dialect.name
+    result = await session.execute(count_statement(dialect), count_parameters(budget, now, hits))
+    return int(result.scalar_one())
+
+
+@cache
+def count_statement(dialect: str) -> Any:
+    """The upsert that counts hits and returns the window's hits, built once per dialect (it
+    may go into a larger statement); its parameters come from :func:`count_parameters`."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    hits = bindparam("budget_hits", type_=Integer)
+    table = cast(Table, RateLimitWindow.__table__)
+    return (
+        insert(table)
+        .values(
+            bucket=bindparam("budget_bucket", type_=String),
+            window_start=bindparam("budget_window_start", type_=UTCDateTime),
+            hits=hits,
+        )
+        .on_conflict_do_update(
+            index_elements=["bucket", "window_start"],
+            set_={"hits": table.c.hits + hits},
+        )
+        .returning(table.c.hits)
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["bucket", "window_start"],
-        set_={"hits": RateLimitWindow.hits + 1},
-    ).returning(RateLimitWindow.hits)
-    return int((await session.execute(statement)).scalar_one())
+
+
+def count_parameters(budget: Budget, now: datetime, hits: int = 1) -> dict[str, Any]:
+    return {
+        "budget_bucket": budget.bucket,
+        "budget_window_start": budget.window_start(now),
+        "budget_hits": hits,
+    }
 
 
 async def refuse_if_spent(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
@@ -60,10 +86,11 @@ async def refuse_if_spent(session: AsyncSession, budget: Budget, *, now: datetim
         )
     )
     if hits is not None and hits >= budget.limit:
-        raise _refusal(budget, now)
+        raise refusal(budget, now)
 
 
-def _refusal(budget: Budget, now: datetime) -> RingbackError:
+def refusal(budget: Budget, now: datetime) -> RingbackError:
+    """The 429 for a spent budget, with the seconds until its window ends."""
     retry_after = max(
         1, math.ceil((budget.window_start(now) + budget.window - now).total_seconds())
     )

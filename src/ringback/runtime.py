@@ -35,7 +35,8 @@ class Runtime:
     webhooks: WebhookDispatcher
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The node's runtime (async: a plain function would be run on a worker thread)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.apikeys.models import ApiKey
+from ringback.apikeys.verified import VerifiedKey, VerifiedKeys
 from ringback.config import repository as config_repository
 from ringback.errors import RingbackError, conflict, invalid, not_found
 
 KEY_PREFIX = "rbk"
 ALL_SERVICES = "*"
+# Every key this process verified a moment ago (see verified.py), for every database it serves.
+VERIFIED = VerifiedKeys()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,24 @@ async def authenticate(session: AsyncSession, *, secret: str) -> ApiKey:
     return key
 
 
+async def verify(session: AsyncSession, *, secret: str) -> VerifiedKey:
+    """The live key behind a bearer secret as plain values, or 401; verified at most
+    ``KEY_CACHE_SECONDS`` ago, so most requests read nothing for it."""
+    database = _database(session)
+    digest = _hash(secret)
+    found = VERIFIED.get(database, digest)
+    if found is not None:
+        return found
+    key = await authenticate(session, secret=secret)
+    verified = VerifiedKey(key.id, key.name, scope_of(key), key.rate_limit_per_minute)
+    VERIFIED.put(database, digest, verified)
+    return verified
+
+
+def _database(session: AsyncSession) -> str:
+    return str(session.get_bind().engine.url)
+
+
 async def list_keys(session: AsyncSession) -> Sequence[ApiKey]:
     return (await session.scalars(select(ApiKey).order_by(ApiKey.name))).all()
 
@@ -91,6 +112,7 @@ async def revoke_key(session: AsyncSession, *, name: str, now: datetime) -> ApiK
         raise not_found("api-key-not-found", f"there is no API key named {name!r}")
     if key.revoked_at is None:
         key.revoked_at = now
+    VERIFIED.forget(_database(session), key.id)
     return key
 
 
@@ -114,6 +136,7 @@ async def rotate_or_create_key(
         return await create_key(session, name=name, services=services, now=now)
     prefix, secret = _new_secret()
     key.prefix, key.secret_hash, key.revoked_at = prefix, _hash(secret), None
+    VERIFIED.forget(_database(session), key.id)
     return IssuedKey(key, secret)
 
 

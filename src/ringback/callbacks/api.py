@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from ringback.auth import ApiUnit
 from ringback.callbacks import repository, service
 from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import (
     CallbackCancel,
     CallbackCreate,
@@ -28,6 +29,8 @@ from ringback.errors import invalid
 from ringback.runtime import RuntimeDep
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
+# Intake reads its service at most once a second per service (recent_services.py).
+RECENT_SERVICES = RecentServices()
 
 
 @router.post("", status_code=201, response_model=CallbackRead)
@@ -58,6 +61,7 @@ async def create_callback(
         phone_budget=service.PhoneBudget(
             settings.rate_limit_per_phone_per_hour, timedelta(hours=1)
         ),
+        recent_services=RECENT_SERVICES,
     )
     response.headers["Location"] = f"/api/v1/callbacks/{result.callback.id}"
     if not result.created:

@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
+from ringback import ratelimit
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
 from ringback.callbacks.states import ACTIVE_STATES, WAITING_LIST_STATES, CallbackState
+from ringback.contacts.models import Contact, ContactHistory, ContactPhone
 from ringback.db import upsert
+from ringback.outbox import OutboxEvent
+from ringback.webhooks.models import WebhookEvent
 
 
 async def get(
@@ -276,3 +295,218 @@ async def by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Sequence[Ca
     if not ids:
         return []
     return (await session.scalars(select(Callback).where(Callback.id.in_(ids)))).all()
+
+
+@dataclass(frozen=True)
+class NumberOnFile:
+    """What a new request needs to know of its number before anything is written."""
+
+    phone_hits: int | None  # the number's hits in its budget's window, this request counted
+    active: list[tuple[uuid.UUID, CallbackState]]  # on the service, oldest first, locked
+    contact_id: uuid.UUID | None  # the live contact holding the number
+    contact_named: bool  # whether that contact has a name
+
+
+# Intake's statements are built once per dialect and shape, then only given parameters: building
+# them for every request cost more than running them.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+
+
+def _built(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build()
+    return found
+
+
+def _number_on_file_statement(dialect: str, counted: bool) -> Any:
+    callbacks = Callback.__table__.c
+    active = (
+        select(callbacks.id, callbacks.state, callbacks.created_at)
+        .where(
+            callbacks.phone == bindparam("phone"),
+            callbacks.service_id == bindparam("service_id"),
+            callbacks.state.in_(ACTIVE_STATES),
+        )
+        .with_for_update()
+        .cte("active")
+    )
+    holder, merged = Contact.__table__.alias("holder"), Contact.__table__.alias("merged")
+    phones = ContactPhone.__table__.c
+    contact = (
+        select(
+            func.coalesce(merged.c.id, holder.c.id).label("contact_id"),
+            (
+                func.coalesce(merged.c.first_name, holder.c.first_name)
+                + func.coalesce(merged.c.last_name, holder.c.last_name)
+                != ""
+            ).label("named"),
+        )
+        .select_from(
+            ContactPhone.__table__.join(holder, holder.c.id == phones.contact_id).outerjoin(
+                merged, merged.c.id == holder.c.merged_into
+            )
+        )
+        .where(phones.number == bindparam("phone"))
+        .cte("contact")
+    )
+    if counted:
+        head = select(ratelimit.count_statement(dialect).cte("counted").c.hits).cte("head")
+    else:
+        head = select(null().label("hits")).cte("head")
+    return (
+        select(head.c.hits, contact.c.contact_id, contact.c.named, active.c.id, active.c.state)
+        .select_from(head)
+        .outerjoin(contact, true())
+        .outerjoin(active, true())
+        .order_by(active.c.created_at, active.c.id)
+    )
+
+
+async def number_on_file(
+    session: AsyncSession,
+    *,
+    service_id: int,
+    phone: str,
+    budget: ratelimit.Budget | None,
+    now: datetime,
+) -> NumberOnFile:
+    """Count the request in the number's budget and read the number's active callbacks and its
+    contact: one statement on PostgreSQL, two on SQLite (which has no INSERT in a WITH).
+
+    The caller holds the number's lock, so what is read stays true until it commits."""
+    dialect = session.get_bind().dialect.name
+    counted = budget is not None and dialect == "postgresql"
+    parameters: dict[str, Any] = {"phone": phone, "service_id": service_id}
+    hits: int | None = None
+    if budget is not None:
+        if counted:
+            parameters.update(ratelimit.count_parameters(budget, now))
+        else:
+            hits = await ratelimit.count(session, budget, now=now)
+    statement = _built(
+        ("number_on_file", dialect, counted),
+        lambda: _number_on_file_statement(dialect, counted),
+    )
+    rows = (await session.execute(statement, parameters)).all()
+    first = rows[0]
+    return NumberOnFile(
+        phone_hits=first.hits if hits is None else hits,
+        active=[(row.id, CallbackState(row.state)) for row in rows if row.id is not None],
+        contact_id=first.contact_id,
+        contact_named=bool(first.named),
+    )
+
+
+@dataclass(frozen=True)
+class RequestRows:
+    """The rows a new callback request writes, as column values (a column left out is NULL)."""
+
+    callback: dict[str, Any]
+    history: dict[str, Any]
+    contact_history: dict[str, Any]
+    outbox: dict[str, Any]
+    webhook_event: dict[str, Any] | None = None
+    contact: dict[str, Any] | None = None  # a new contact, with
+    contact_phone: dict[str, Any] | None = None  # the number it holds
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _request_tables(rows: RequestRows) -> list[tuple[str, Table, dict[str, Any]]]:
+    """The tables in the order their foreign keys ask for (SQLite checks them row by row)."""
+    tables: list[tuple[str, Table, dict[str, Any]]] = []
+    if rows.contact is not None:
+        tables.append(("contact", _table(Contact), rows.contact))
+    if rows.contact_phone is not None:
+        tables.append(("contact_phone", _table(ContactPhone), rows.contact_phone))
+    tables += [
+        ("callback", _table(Callback), rows.callback),
+        ("history", _table(CallbackHistory), rows.history),
+        ("contact_history", _table(ContactHistory), rows.contact_history),
+        ("outbox", _table(OutboxEvent), rows.outbox),
+    ]
+    if rows.webhook_event is not None:
+        tables.append(("webhook_event", _table(WebhookEvent), rows.webhook_event))
+    return tables
+
+
+# Columns that hold the same value in every row of a request share one parameter: psycopg
+# caches the parsing of a statement only up to 50 parameters.
+_SHARED = {
+    ("callback", "id"): "callback_id",
+    ("contact", "id"): "contact_id",
+    **{(prefix, "callback_id"): "callback_id" for prefix in ("history", "contact_history")},
+    **{(prefix, "contact_id"): "contact_id" for prefix in ("callback", "contact_phone")},
+    ("contact_history", "contact_id"): "contact_id",
+    ("webhook_event", "callback_id"): "callback_id",
+    ("webhook_event", "service_id"): "callback_service_id",
+    **{(prefix, "created_at"): "now" for prefix in ("callback", "contact", "outbox")},
+    **{(prefix, "updated_at"): "now" for prefix in ("callback", "contact")},
+    **{(prefix, "at"): "now" for prefix in ("history", "contact_history")},
+    ("webhook_event", "occurred_at"): "now",
+}
+
+
+def _parameter(prefix: str, column: str) -> str:
+    return _SHARED.get((prefix, column)) or f"{prefix}_{column}"
+
+
+def _write_request_statement(tables: list[tuple[str, Table, dict[str, Any]]]) -> Any:
+    inserts = [
+        insert(table).values(
+            {
+                column: bindparam(_parameter(prefix, column), type_=table.c[column].type)
+                for column in values
+            }
+        )
+        for prefix, table, values in tables
+    ]
+    *others, last = inserts
+    # Foreign keys are checked at the end of a statement, so the order within it is free.
+    return last.add_cte(*(other.cte(f"write_{i}") for i, other in enumerate(others)))
+
+
+def _request_parameters(tables: list[tuple[str, Table, dict[str, Any]]]) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for prefix, _, values in tables:
+        for column, value in values.items():
+            name = _parameter(prefix, column)
+            if name in parameters and parameters[name] != value:
+                raise ValueError(f"{prefix}.{column} differs from the other rows' {name}")
+            parameters[name] = value
+    return parameters
+
+
+async def write_request(session: AsyncSession, rows: RequestRows, callback: Callback) -> None:
+    """Write a new request's rows: one statement on PostgreSQL, one a row on SQLite. ``callback``
+    (built from ``rows.callback``) is then in the session as if it had been loaded, so later
+    changes to it are written."""
+    # Columns left NULL are left out, so that each shape of request has one statement.
+    tables = [
+        (prefix, table, {k: v for k, v in values.items() if v is not None})
+        for prefix, table, values in _request_tables(rows)
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        shape = tuple((prefix, tuple(values)) for prefix, _, values in tables)
+        statement = _built(("write_request", shape), lambda: _write_request_statement(tables))
+        await session.execute(statement, _request_parameters(tables))
+    else:
+        for prefix, table, values in tables:
+            await session.execute(_built(("insert", prefix), partial(insert, table)), values)
+    make_transient_to_detached(callback)
+    session.add(callback)
+
+
+async def rename_unnamed_contact(
+    session: AsyncSession, contact_id: uuid.UUID, names: dict[str, str], *, now: datetime
+) -> None:
+    """Give a contact known only by its number the name a request came with."""
+    await session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.first_name == "", Contact.last_name == "")
+        .values(**names, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback import outbox, ratelimit
-from ringback.callbacks import repository
+from ringback.callbacks import changes, intake, repository
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
 from ringback.callbacks.phones import normalise_phone, phone_time_zone
+from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import (
     WAITING_STATES,
@@ -62,9 +63,19 @@ class Created:
     replayed: bool = False  # returned because the request repeats an Idempotency-Key
 
 
-async def service_for(session: AsyncSession, *, name: str, caller: Caller) -> Service:
-    """A service by name, if it exists and the caller may use it."""
-    service = await config_repository.service_by_name(session, name)
+async def service_for(
+    session: AsyncSession, *, name: str, caller: Caller, recent: RecentServices | None = None
+) -> Service:
+    """A service by name, if it exists and the caller may use it; ``recent``: as read at most
+    a second ago (see recent_services.py)."""
+    service = None
+    database = str(session.get_bind().engine.url) if recent is not None else ""
+    if recent is not None:
+        service = recent.get(database, name)
+    if service is None:
+        service = await config_repository.service_by_name(session, name)
+        if service is not None and recent is not None:
+            recent.put(database, name, service)
     if service is None:
         raise not_found("service-not-found", f"there is no callback service named {name!r}")
     if not caller.may_use(name):
@@ -82,40 +93,90 @@ async def create_callback(
     now: datetime,
     idempotency_key: str | None = None,
     phone_budget: PhoneBudget | None = None,
+    recent_services: RecentServices | None = None,
 ) -> Created:
-    """Validate and store a callback request, booking its slot when it has one."""
+    """Validate and store a callback request, booking its slot when it has one.
+
+    ``recent_services``: take the service as read at most a second ago (the Callback API does).
+    """
     if idempotency_key is not None:
         replay = await _replay(session, request=request, caller=caller, key=idempotency_key)
         if replay is not None:
             return replay
-    service = await service_for(session, name=request.service, caller=caller)
+    service = await service_for(
+        session, name=request.service, caller=caller, recent=recent_services
+    )
     settings = service.config
     phone = normalise_phone(request.phone, settings.default_region)
     plan = plan_callback(settings, request.type, request.desired_time, now)
-
-    # One lock for the number's duplicate check, budget and contact (on every service).
-    await lock_key(session, number_lock(phone))
+    budget = None
     if phone_budget is not None:
         budget = ratelimit.Budget(
             f"phone:{phone}", phone_budget.limit, phone_budget.window, f"number {phone}"
         )
+
+    # One lock for the number's duplicate check, budget and contact (on every service).
+    await lock_key(session, number_lock(phone))
+    if settings.duplicate_policy is DuplicatePolicy.REPLACE:
+        # Rare, and it cancels callbacks: through the unit of work, as any other change.
+        return await _create_replacing(
+            session,
+            request=request,
+            caller=caller,
+            now=now,
+            idempotency_key=idempotency_key,
+            service=service,
+            phone=phone,
+            plan=plan,
+            budget=budget,
+        )
+    on_file = await repository.number_on_file(
+        session, service_id=service.id, phone=phone, budget=budget, now=now
+    )
+    if budget is not None and (on_file.phone_hits or 0) > budget.limit:
+        raise ratelimit.refusal(budget, now)
+    if len(on_file.active) >= settings.max_active_per_number:
+        if settings.duplicate_policy is DuplicatePolicy.REJECT:
+            raise _duplicate(phone, service, [callback_id for callback_id, _ in on_file.active])
+        existing = await repository.get(session, on_file.active[-1][0])
+        assert existing is not None  # locked by number_on_file
+        _remember(session, idempotency_key, request, caller, existing, now)
+        return Created(existing, service, created=False)
+    callback = await intake.write(
+        session,
+        request=request,
+        caller_actor=caller.actor,
+        api_key_id=caller.api_key_id,
+        now=now,
+        service=service,
+        phone=phone,
+        plan=plan,
+        on_file=on_file,
+        slot_start=await _book_slot(session, service, plan),
+    )
+    _remember(session, idempotency_key, request, caller, callback, now)
+    return Created(callback, service, created=True)
+
+
+async def _create_replacing(
+    session: AsyncSession,
+    *,
+    request: CallbackCreate,
+    caller: Caller,
+    now: datetime,
+    idempotency_key: str | None,
+    service: Service,
+    phone: str,
+    plan: Plan,
+    budget: ratelimit.Budget | None,
+) -> Created:
+    """A request on a service whose policy replaces a number's older callbacks."""
+    settings = service.config
+    if budget is not None:
         await ratelimit.spend(session, budget, now=now)
     active = await repository.active_for_phone(session, service_id=service.id, phone=phone)
     if len(active) >= settings.max_active_per_number:
-        match settings.duplicate_policy:
-            case DuplicatePolicy.REJECT:
-                raise conflict(
-                    "duplicate-callback",
-                    f"{phone} already has {len(active)} active callback(s) on {service.name}",
-                    field="phone",
-                    existing=[str(c.id) for c in active],
-                )
-            case DuplicatePolicy.RETURN_EXISTING:
-                _remember(session, idempotency_key, request, caller, active[-1], now)
-                return Created(active[-1], service, created=False)
-            case DuplicatePolicy.REPLACE:
-                await _replace(session, active, service, caller=caller, now=now)
-
+        await _replace(session, active, service, caller=caller, now=now)
     callback = Callback(
         id=new_id(),
         service_id=service.id,
@@ -146,23 +207,25 @@ async def create_callback(
         session,
         contact_id=contact.id,
         kind=ContactHistoryKind.CALLBACK,
-        text=f"{request.type} callback requested via {request.channel} on {service.name}",
+        text=intake.contact_history_text(request, service),
         now=now,
         callback_id=callback.id,
         live=True,
     )
     await book(session, callback, service, plan)
     session.add(callback)
-    _record(
-        session,
-        callback,
-        None,
-        actor=caller.actor,
-        now=now,
-        reason=f"requested via {request.channel}",
-    )
+    _record(session, callback, None, actor=caller.actor, now=now, reason=intake.reason(request))
     _remember(session, idempotency_key, request, caller, callback, now)
     return Created(callback, service, created=True)
+
+
+def _duplicate(phone: str, service: Service, existing: Sequence[uuid.UUID]) -> RingbackError:
+    return conflict(
+        "duplicate-callback",
+        f"{phone} already has {len(existing)} active callback(s) on {service.name}",
+        field="phone",
+        existing=[str(callback_id) for callback_id in existing],
+    )
 
 
 def _remember(
@@ -442,9 +505,13 @@ async def _cancel(
 
 async def book(session: AsyncSession, callback: Callback, service: Service, plan: Plan) -> None:
     """Hold a place in the plan's slot (if it has one), or refuse with slot-full."""
+    callback.slot_start = await _book_slot(session, service, plan)
+
+
+async def _book_slot(session: AsyncSession, service: Service, plan: Plan) -> datetime | None:
+    """The start of the plan's slot once a place in it is held (None: no slot), or slot-full."""
     if plan.slot is None:
-        callback.slot_start = None
-        return
+        return None
     booked = await repository.book_slot(
         session,
         service_id=service.id,
@@ -458,7 +525,7 @@ async def book(session: AsyncSession, callback: Callback, service: Service, plan
             f"the slot at {local.isoformat()} has no place left; pick another from availability",
             field="desired_time",
         )
-    callback.slot_start = plan.slot.start
+    return plan.slot.start
 
 
 async def _release(session: AsyncSession, callback: Callback) -> None:
@@ -508,19 +575,14 @@ def _record(
             reason=reason,
         )
     )
-    outbox.record(
-        session,
-        f"callback.{callback.state}",
-        {
-            "callback_id": str(callback.id),
-            "service_id": callback.service_id,
-            "event": str(step.event if step else CallbackEvent.CREATE),
-            "from": str(step.source) if step else None,
-            "to": str(callback.state),
-            "due_at": callback.due_at.isoformat() if callback.due_at else None,
-        },
-        at=now,
-    )
+    _record_outbox(session, callback, step, now=now)
+
+
+def _record_outbox(
+    session: AsyncSession, callback: Callback, step: Transition | None, *, now: datetime
+) -> None:
+    """The outbox event of a change whose history row is written."""
+    outbox.record(session, changes.topic(callback), changes.payload(callback, step), at=now)
 
 
 def _fingerprint(request: CallbackCreate) -> str:

@@ -48,21 +48,31 @@ _TIMES = frozenset(
 
 def capture(session: AsyncSession, payload: dict[str, Any], *, at: datetime) -> None:
     """Add the webhook event for one recorded change of a callback (see the module's text)."""
-    kind = event_type(payload["event"], payload["from"], payload["to"])
-    if kind is None:
+    if event_type(payload["event"], payload["from"], payload["to"]) is None:
         return
     callback = _callback_in(session, uuid.UUID(payload["callback_id"]))
-    session.add(
-        WebhookEvent(
-            id=new_id(),
-            type=str(kind),
-            callback_id=callback.id,
-            service_id=callback.service_id,
-            occurred_at=at,
-            callback=snapshot(callback),
-            change={"event": payload["event"], "from": payload["from"], "to": payload["to"]},
-        )
-    )
+    row = event_row(callback, payload, at=at)
+    assert row is not None
+    session.add(WebhookEvent(**row))
+
+
+def event_row(
+    callback: Callback, payload: dict[str, Any], *, at: datetime
+) -> dict[str, Any] | None:
+    """The columns of the webhook event for a change of ``callback`` (as it is after the change)
+    whose outbox payload is ``payload``; None for a change that sends no webhook."""
+    kind = event_type(payload["event"], payload["from"], payload["to"])
+    if kind is None:
+        return None
+    return {
+        "id": new_id(),
+        "type": str(kind),
+        "callback_id": callback.id,
+        "service_id": callback.service_id,
+        "occurred_at": at,
+        "callback": snapshot(callback),
+        "change": {"event": payload["event"], "from": payload["from"], "to": payload["to"]},
+    }
 
 
 def snapshot(callback: Callback) -> dict[str, Any]:
