@@ -4,12 +4,14 @@ A key verified a moment ago is not read again (``apikeys.verified``), and its re
 counted in memory and shared with the other nodes through the database about once a second
 (``apikeys.budget``): a request of a known key within its budget costs no statement before the
 request's own. A key with no hit left is refused before the request does any work; a request
-that fails still counts.
+that fails still counts. The compatibility surfaces (``ringback.compat``) admit their requests
+through the same :func:`key_request`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ringback import ratelimit
 from ringback.apikeys.budget import KEY_BUDGETS, Share
 from ringback.apikeys.service import unauthorised, verify
+from ringback.apikeys.verified import VerifiedKey
 from ringback.callbacks.service import Caller
 from ringback.runtime import Runtime, get_runtime
 
@@ -35,6 +38,46 @@ class ApiRequest:
     caller: Caller
 
 
+def key_budget(key: VerifiedKey, runtime: Runtime) -> ratelimit.Budget:
+    """The key's per-minute budget: its own, or the node's default."""
+    return ratelimit.Budget(
+        f"key:{key.id}",
+        key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute,
+        timedelta(minutes=1),
+        f"API key {key.name}",
+    )
+
+
+def spend(key: VerifiedKey, runtime: Runtime) -> Share | None:
+    """Count one request of the key, or refuse it with 429; what it returns goes to
+    :func:`share` once the request's own transaction is over."""
+    return KEY_BUDGETS.spend(runtime.db.url, key_budget(key, runtime), now=runtime.clock.now())
+
+
+async def share(share: Share | None, runtime: Runtime) -> None:
+    """Add this node's recent requests to the shared count (about once a second per key)."""
+    if share is not None:
+        await KEY_BUDGETS.share(runtime.db, share)
+
+
+@asynccontextmanager
+async def key_request(
+    runtime: Runtime, find_key: Callable[[AsyncSession], Awaitable[VerifiedKey]]
+) -> AsyncIterator[ApiRequest]:
+    """One request of the key ``find_key`` finds (or refuses): its budget spent (or 429), then
+    its unit of work, committed when the block ends."""
+    shared: Share | None = None
+    try:
+        async with runtime.db.transaction() as session:
+            key = await find_key(session)
+            # Nothing left: refused here, before the request does any work.
+            shared = spend(key, runtime)
+            caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=key.services)
+            yield ApiRequest(session, caller)
+    finally:
+        await share(shared, runtime)  # after this request's own commit
+
+
 async def api_request(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -42,23 +85,9 @@ async def api_request(
     """401 without a live key; 429 over the key's budget; commits before the response is sent."""
     if credentials is None:
         raise unauthorised("send an API key: Authorization: Bearer <key>")
-    share: Share | None = None
-    try:
-        async with runtime.db.transaction() as session:
-            key = await verify(session, secret=credentials.credentials)
-            budget = ratelimit.Budget(
-                f"key:{key.id}",
-                key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute,
-                timedelta(minutes=1),
-                f"API key {key.name}",
-            )
-            # Nothing left: refused here, before the request does any work.
-            share = KEY_BUDGETS.spend(runtime.db.url, budget, now=runtime.clock.now())
-            caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=key.services)
-            yield ApiRequest(session, caller)
-    finally:
-        if share is not None:  # once a second or so: after this request's own commit
-            await KEY_BUDGETS.share(runtime.db, share)
+    secret = credentials.credentials
+    async with key_request(runtime, lambda session: verify(session, secret=secret)) as request:
+        yield request
 
 
 # scope="function": the unit of work commits before the response goes out.

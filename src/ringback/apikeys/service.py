@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,15 +87,26 @@ async def authenticate(session: AsyncSession, *, secret: str) -> ApiKey:
 async def verify(session: AsyncSession, *, secret: str) -> VerifiedKey:
     """The live key behind a bearer secret as plain values, or 401; verified at most
     ``KEY_CACHE_SECONDS`` ago, so most requests read nothing for it."""
+    return await verified(session, secret, lambda: authenticate(session, secret=secret))
+
+
+async def verified(
+    session: AsyncSession, credential: str, check: Callable[[], Awaitable[ApiKey]]
+) -> VerifiedKey:
+    """The key ``check`` finds behind ``credential`` (or its 401), unless this exact credential
+    was checked less than ``KEY_CACHE_SECONDS`` ago (see verified.py)."""
     database = _database(session)
-    digest = _hash(secret)
+    digest = _hash(credential)
     found = VERIFIED.get(database, digest)
     if found is not None:
         return found
-    key = await authenticate(session, secret=secret)
-    verified = VerifiedKey(key.id, key.name, scope_of(key), key.rate_limit_per_minute)
-    VERIFIED.put(database, digest, verified)
-    return verified
+    key = verified_key(await check())
+    VERIFIED.put(database, digest, key)
+    return key
+
+
+def verified_key(key: ApiKey) -> VerifiedKey:
+    return VerifiedKey(key.id, key.name, scope_of(key), key.rate_limit_per_minute)
 
 
 def _database(session: AsyncSession) -> str:

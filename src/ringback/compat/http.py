@@ -4,7 +4,9 @@ vendor's shape.
 A request authenticates with an API key as a bearer token, an access token from
 ``POST /oauth/token``, or HTTP Basic with the key's OAuth client id and secret. Either way it
 is the same key, with the same scope and the same per-minute budget as on the Callback API,
-counted the same way (see ``ringback.auth``).
+checked and counted by the same functions (``ringback.auth.key_request``): a credential
+checked a moment ago is not checked again, and the budget is counted in memory and shared
+through the database about once a second.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -24,11 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
-from ringback import ratelimit
 from ringback.apikeys.models import ApiKey
-from ringback.apikeys.service import authenticate, scope_of
-from ringback.auth import ApiRequest
-from ringback.callbacks.service import Caller
+from ringback.apikeys.service import verified, verify
+from ringback.apikeys.verified import VerifiedKey
+from ringback.auth import ApiRequest, key_request
 from ringback.compat import credentials
 from ringback.errors import RingbackError
 from ringback.runtime import Runtime, get_runtime
@@ -59,7 +59,7 @@ def unauthorised(detail: str) -> RingbackError:
 
 async def key_for(
     session: AsyncSession, sent: HTTPAuthorizationCredentials | None, *, runtime: Runtime
-) -> ApiKey:
+) -> VerifiedKey:
     """The live API key behind whichever credentials were sent, or 401."""
     try:
         return await _key_for(session, sent, runtime=runtime)
@@ -71,7 +71,7 @@ async def key_for(
 
 async def _key_for(
     session: AsyncSession, sent: HTTPAuthorizationCredentials | None, *, runtime: Runtime
-) -> ApiKey:
+) -> VerifiedKey:
     if sent is None:
         raise unauthorised(
             "send an access token or an API key (Authorization: Bearer ...) or the OAuth "
@@ -79,15 +79,15 @@ async def _key_for(
         )
     scheme = sent.scheme.lower()
     if scheme == "bearer" and credentials.is_token(sent.credentials):
-        return await key_for_token(session, sent.credentials, runtime=runtime)
+        return await verify_token(session, sent.credentials, runtime=runtime)
     if scheme == "bearer":
-        return await authenticate(session, secret=sent.credentials)
+        return await verify(session, secret=sent.credentials)
     if scheme == "basic":
         client_id, client_secret = basic_pair(sent.credentials)
         secret = credentials.key_for_client(client_id, client_secret)
         if secret is None:
             raise unauthorised("the client id and secret are not an API key's")
-        return await authenticate(session, secret=secret)
+        return await verify(session, secret=secret)
     raise unauthorised(f"the {sent.scheme} scheme is not accepted here; use Bearer or Basic")
 
 
@@ -105,27 +105,25 @@ def basic_pair(encoded: str) -> tuple[str, str]:
     return client_id, client_secret
 
 
-async def key_for_token(session: AsyncSession, token: str, *, runtime: Runtime) -> ApiKey:
+async def verify_token(session: AsyncSession, token: str, *, runtime: Runtime) -> VerifiedKey:
+    """The live key behind an access token, or 401. Its expiry is checked every time; the
+    rest at most ``KEY_CACHE_SECONDS`` ago, as for a key (``apikeys.service.verified``)."""
     claims = credentials.read_token(token)
     if claims is None:
         raise unauthorised("the access token is malformed")
-    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == claims.prefix))
-    if key is None or not credentials.token_is_genuine(token, secret_hash=key.secret_hash):
-        raise unauthorised("the access token is not one this server issued for a live key")
-    if key.revoked_at is not None:
-        raise unauthorised("the API key behind this access token was revoked")
+    key = await verified(session, token, lambda: _key_for_token(session, token, claims.prefix))
     if claims.expires_at <= runtime.clock.now():
         raise unauthorised("the access token has expired; ask POST /oauth/token for a new one")
     return key
 
 
-def key_budget(key: ApiKey, runtime: Runtime) -> ratelimit.Budget:
-    return ratelimit.Budget(
-        f"key:{key.id}",
-        key.rate_limit_per_minute or runtime.settings.rate_limit_per_key_per_minute,
-        timedelta(minutes=1),
-        f"API key {key.name}",
-    )
+async def _key_for_token(session: AsyncSession, token: str, prefix: str) -> ApiKey:
+    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or not credentials.token_is_genuine(token, secret_hash=key.secret_hash):
+        raise unauthorised("the access token is not one this server issued for a live key")
+    if key.revoked_at is not None:
+        raise unauthorised("the API key behind this access token was revoked")
+    return key
 
 
 async def compat_request(
@@ -133,22 +131,15 @@ async def compat_request(
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     client: Annotated[HTTPAuthorizationCredentials | None, Depends(basic)],
 ) -> AsyncIterator[ApiRequest]:
-    """The unit of work of one request and the key it acts for; counted as on the Callback API."""
-    uncounted: ratelimit.Budget | None = None
-    try:
-        async with runtime.db.transaction() as session:
-            key = await key_for(session, token or client, runtime=runtime)
-            budget = key_budget(key, runtime)
-            await ratelimit.refuse_if_spent(session, budget, now=runtime.clock.now())
-            caller = Caller(actor=f"api-key:{key.name}", api_key_id=key.id, services=scope_of(key))
-            uncounted = budget
-            yield ApiRequest(session, caller)
-            uncounted = None
-            await ratelimit.spend(session, budget, now=runtime.clock.now())
-    finally:
-        if uncounted is not None:  # the request failed and was rolled back
-            async with runtime.db.transaction() as session:
-                await ratelimit.spend(session, uncounted, now=runtime.clock.now())
+    """The unit of work of one request and the key it acts for; checked and counted as on the
+    Callback API, by the same functions."""
+    sent = token or client
+
+    async def find_key(session: AsyncSession) -> VerifiedKey:
+        return await key_for(session, sent, runtime=runtime)
+
+    async with key_request(runtime, find_key) as request:
+        yield request
 
 
 # scope="function": the unit of work commits before the response goes out.

@@ -14,11 +14,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from ringback import ratelimit
-from ringback.apikeys.service import authenticate
+from ringback.apikeys.budget import Share
+from ringback.apikeys.service import authenticate, verified_key
+from ringback.auth import share, spend
 from ringback.compat import credentials
 from ringback.compat.forms import FORM, fields
-from ringback.compat.http import basic, basic_pair, key_budget, vendor_route
+from ringback.compat.http import basic, basic_pair, vendor_route
 from ringback.errors import RingbackError
 from ringback.runtime import Runtime, get_runtime
 
@@ -111,15 +112,19 @@ async def token(
             status=401,
         )
     lifetime = timedelta(seconds=runtime.settings.oauth_token_seconds)
-    async with runtime.db.transaction() as session:
-        key = await authenticate(session, secret=secret)
-        # A token costs one request of the key's budget, like any request it then makes.
-        await ratelimit.spend(session, key_budget(key, runtime), now=runtime.clock.now())
-        issued = credentials.issue_token(
-            prefix=key.prefix,
-            secret_hash=key.secret_hash,
-            expires_at=runtime.clock.now() + lifetime,
-        )
+    shared: Share | None = None
+    try:
+        async with runtime.db.transaction() as session:
+            key = await authenticate(session, secret=secret)
+            # A token costs one request of the key's budget, like any request it then makes.
+            shared = spend(verified_key(key), runtime)
+            issued = credentials.issue_token(
+                prefix=key.prefix,
+                secret_hash=key.secret_hash,
+                expires_at=runtime.clock.now() + lifetime,
+            )
+    finally:
+        await share(shared, runtime)
     return TokenRead(
         access_token=issued,
         token_type="bearer",  # noqa: S106 (the kind of token, not a secret)
