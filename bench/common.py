@@ -326,6 +326,11 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     @property
     def pid(self) -> int:
         return self.process.pid

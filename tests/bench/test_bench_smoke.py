@@ -12,7 +12,14 @@ from tests.sip.fixtures import require_sip_tools
 from bench import runner
 
 FIGURES = {
-    "intake": ("req/s", "p50 at peak", "p95 at peak", "p99 at peak", "p99 at half of peak"),
+    "intake": (
+        "req/s",
+        "server CPU per request",
+        "p50 at peak",
+        "p95 at peak",
+        "p99 at peak",
+        "p99 at half of peak",
+    ),
     "routing": ("offers", "offers/s", "decision p99 (one pass)"),
     "timers": ("lateness p50", "lateness p99", "lateness max", "backlog drain"),
     "scale": (
