@@ -150,7 +150,10 @@ def _step(result: ScenarioResult, pid: int, pairs: list[Pair]) -> int:
     if good < calls:
         reasons = ", ".join(f"{why}: {count}" for why, count in failing.items() if count)
         result.notes.append(f"{calls} calls: phones with bad sound ({reasons})")
-    core = (after - before) / (ended - started)
+    # Per process: a media worker that ended in the window takes its CPU with it, and one that
+    # started in it counts from its start.
+    spent = sum(seconds - before.get(process, 0.0) for process, seconds in after.items())
+    core = spent / (ended - started)
     result.add(f"{calls} calls: switch CPU", core * 100, "% of a core")
     result.add(f"{calls} calls: switch memory", _memory_bytes(pid) / 2**20, "MiB")
     result.add(f"{calls} calls: least time tone heard", min(s.heard for s in sounds) * 100, "%")
@@ -257,16 +260,17 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds each process of the tree has used so far."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used: dict[int, float] = {}
     for process in _tree(pid):
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rpartition(")")[2].split()
         except FileNotFoundError:
             continue  # gone meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        used[process] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
 
 
 def _memory_bytes(pid: int) -> int:
