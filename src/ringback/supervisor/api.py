@@ -38,6 +38,9 @@ async def current_supervisor(me: CurrentAgent) -> SignedInAgent:
 
 
 CurrentSupervisor = Annotated[SignedInAgent, Depends(current_supervisor)]
+ServiceFilter = Annotated[
+    str | None, Query(alias="service", max_length=63, description="One service's only.")
+]
 
 
 @router.get("/queues", response_model=list[QueueRead])
@@ -53,9 +56,7 @@ async def queues(me: CurrentSupervisor, runtime: RuntimeDep) -> list[QueueRead]:
 async def waiting_callbacks(
     me: CurrentSupervisor,
     runtime: RuntimeDep,
-    service_name: Annotated[
-        str | None, Query(alias="service", max_length=63, description="One service's only.")
-    ] = None,
+    service_name: ServiceFilter = None,
     state: Annotated[
         list[CallbackState] | None,
         Query(
@@ -113,9 +114,7 @@ async def waiting_callbacks(
 async def activity(
     me: CurrentSupervisor,
     runtime: RuntimeDep,
-    service_name: Annotated[
-        str | None, Query(alias="service", max_length=63, description="One service's only.")
-    ] = None,
+    service_name: ServiceFilter = None,
     hours: Annotated[int, Query(ge=1, le=24, description="How far back.")] = 4,
     bucket_minutes: Annotated[
         int, Query(ge=1, le=60, description="The length of each bucket.")
