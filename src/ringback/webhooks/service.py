@@ -4,7 +4,7 @@ loop. They take a session and never commit: the caller's unit of work does."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -363,7 +363,7 @@ async def redeliver_range(
     if until <= request.since:
         raise invalid("invalid-range", "until must be after since", field="until")
     endpoint = await get_endpoint(session, endpoint_id=endpoint_id, caller=caller)
-    wanted = await _wanted(session, endpoint)
+    wanted = await _wanted(session, endpoint, await _service_ids(session))
     if wanted is None:
         return 0
     types, service_ids = wanted
@@ -394,8 +394,10 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int = FAN_OUT_
     seqs = await repository.unfanned_events(session, limit=limit)
     if not seqs:
         return 0
-    for endpoint in await repository.endpoints(session):
-        wanted = await _wanted(session, endpoint)
+    endpoints = await repository.endpoints(session)
+    service_ids = await _service_ids(session) if endpoints else {}
+    for endpoint in endpoints:
+        wanted = await _wanted(session, endpoint, service_ids)
         if wanted is None:
             continue
         await repository.add_deliveries(
@@ -591,11 +593,16 @@ async def _check_services(
             )
 
 
+async def _service_ids(session: AsyncSession) -> dict[str, int]:
+    """Every service's id by its name, for :func:`_wanted`."""
+    return {row.name: row.id for row in await config_repository.all_service_rows(session)}
+
+
 async def _wanted(
-    session: AsyncSession, endpoint: WebhookEndpoint
+    session: AsyncSession, endpoint: WebhookEndpoint, service_ids: Mapping[str, int]
 ) -> tuple[list[str] | None, list[int] | None] | None:
     """The event types and service ids an endpoint gets (None: all); None when it gets
-    nothing, as an endpoint of a revoked key."""
+    nothing, as an endpoint of a revoked key. ``service_ids`` is :func:`_service_ids`."""
     names: set[str] | None = set(endpoint.services) if endpoint.services is not None else None
     if endpoint.api_key_id is not None:
         key = await session.get(ApiKey, endpoint.api_key_id)
@@ -604,11 +611,8 @@ async def _wanted(
         scope = scope_of(key)
         if scope is not None:
             names = set(scope) if names is None else names & scope
-    service_ids = None
-    if names is not None:
-        rows = await config_repository.all_service_rows(session)
-        service_ids = sorted(row.id for row in rows if row.name in names)
-    return endpoint.event_types, service_ids
+    ids = None if names is None else sorted(service_ids[n] for n in names if n in service_ids)
+    return endpoint.event_types, ids
 
 
 def _hours(span: timedelta) -> str:
