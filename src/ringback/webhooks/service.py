@@ -556,10 +556,6 @@ async def record_attempt(
     return Outcome.FAILED, endpoint
 
 
-async def enabled_endpoints(session: AsyncSession) -> list[WebhookEndpoint]:
-    return [e for e in await repository.endpoints(session) if e.enabled]
-
-
 # Helpers
 
 
