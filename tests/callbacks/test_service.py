@@ -15,6 +15,7 @@ from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
 from ringback.clock import ManualClock
 from ringback.db import CommitNotice, Database
 from ringback.errors import RingbackError
+from ringback.outbox import OutboxEvent
 
 pytestmark = pytest.mark.anyio
 STAFF = service.Caller(actor="test")
@@ -233,6 +234,18 @@ async def test_duplicate_policy_replace_cancels_the_oldest(
         CallbackState.CANCELLED,
         CallbackState.QUEUED,
         CallbackState.QUEUED,
+    ]
+    async with configured_db.transaction() as session:
+        contacts = set(await session.scalars(select(Callback.contact_id)))
+        events = [
+            (event.topic, event.payload["callback_id"])
+            for event in await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+        ]
+    assert len(contacts) == 1
+    # The oldest is cancelled before the newest is announced.
+    assert events[-2:] == [
+        ("callback.cancelled", str(ids[0])),
+        ("callback.queued", str(ids[2])),
     ]
 
 

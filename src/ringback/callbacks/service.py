@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ringback import outbox, ratelimit
 from ringback.callbacks import changes, intake, repository
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
-from ringback.callbacks.phones import normalise_phone, phone_time_zone
+from ringback.callbacks.phones import normalise_phone
 from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import (
@@ -22,7 +22,6 @@ from ringback.callbacks.states import (
     CallbackEvent,
     CallbackState,
     CallbackType,
-    Channel,
     Transition,
     transition,
 )
@@ -30,9 +29,8 @@ from ringback.callbacks.timing import Plan, plan_at, plan_callback
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
-from ringback.contacts.models import ContactHistoryKind
-from ringback.contacts.service import add_history, contact_for_phone, number_lock
-from ringback.db import lock_key, new_id
+from ringback.contacts.service import number_lock
+from ringback.db import lock_key
 from ringback.errors import RingbackError, conflict, invalid, not_found
 from ringback.scheduling.slots import slots_between
 
@@ -117,31 +115,27 @@ async def create_callback(
 
     # One lock for the number's duplicate check, budget and contact (on every service).
     await lock_key(session, number_lock(phone))
-    if settings.duplicate_policy is DuplicatePolicy.REPLACE:
-        # Rare, and it cancels callbacks: through the unit of work, as any other change.
-        return await _create_replacing(
-            session,
-            request=request,
-            caller=caller,
-            now=now,
-            idempotency_key=idempotency_key,
-            service=service,
-            phone=phone,
-            plan=plan,
-            budget=budget,
-        )
     on_file = await repository.number_on_file(
         session, service_id=service.id, phone=phone, budget=budget, now=now
     )
     if budget is not None and (on_file.phone_hits or 0) > budget.limit:
         raise ratelimit.refusal(budget, now)
     if len(on_file.active) >= settings.max_active_per_number:
-        if settings.duplicate_policy is DuplicatePolicy.REJECT:
-            raise _duplicate(phone, service, [callback_id for callback_id, _ in on_file.active])
-        existing = await repository.get(session, on_file.active[-1][0])
-        assert existing is not None  # locked by number_on_file
-        _remember(session, idempotency_key, request, caller, existing, now)
-        return Created(existing, service, created=False)
+        match settings.duplicate_policy:
+            case DuplicatePolicy.REJECT:
+                raise _duplicate(phone, service, [callback_id for callback_id, _ in on_file.active])
+            case DuplicatePolicy.RETURN_EXISTING:
+                existing = await repository.get(session, on_file.active[-1][0])
+                assert existing is not None  # locked by number_on_file
+                _remember(session, idempotency_key, request, caller, existing, now)
+                return Created(existing, service, created=False)
+            case DuplicatePolicy.REPLACE:
+                active = await repository.active_for_phone(
+                    session, service_id=service.id, phone=phone
+                )
+                await _replace(session, active, service, caller=caller, now=now)
+                # The cancellations' history and events come before the new request's.
+                await session.flush()
     callback = await intake.write(
         session,
         request=request,
@@ -154,67 +148,6 @@ async def create_callback(
         on_file=on_file,
         slot_start=await _book_slot(session, service, plan),
     )
-    _remember(session, idempotency_key, request, caller, callback, now)
-    return Created(callback, service, created=True)
-
-
-async def _create_replacing(
-    session: AsyncSession,
-    *,
-    request: CallbackCreate,
-    caller: Caller,
-    now: datetime,
-    idempotency_key: str | None,
-    service: Service,
-    phone: str,
-    plan: Plan,
-    budget: ratelimit.Budget | None,
-) -> Created:
-    """A request on a service whose policy replaces a number's older callbacks."""
-    settings = service.config
-    if budget is not None:
-        await ratelimit.spend(session, budget, now=now)
-    active = await repository.active_for_phone(session, service_id=service.id, phone=phone)
-    if len(active) >= settings.max_active_per_number:
-        await _replace(session, active, service, caller=caller, now=now)
-    callback = Callback(
-        id=new_id(),
-        service_id=service.id,
-        queue_id=service.queue_id,
-        phone=phone,
-        customer_name=request.name,
-        customer_time_zone=request.time_zone or phone_time_zone(phone),
-        type=request.type,
-        channel=Channel(request.channel),
-        state=plan.state,
-        desired_time=plan.desired_time,
-        due_at=plan.due_at,
-        slot_start=None,
-        queued_at=now if plan.state is CallbackState.QUEUED else None,
-        priority=settings.priority,
-        attempts=0,
-        data=dict(request.data),
-        instructions=request.instructions,
-        api_key_id=caller.api_key_id,
-        created_at=now,
-        updated_at=now,
-    )
-    contact = await contact_for_phone(
-        session, phone=phone, name=request.name, now=now, region=settings.default_region
-    )
-    callback.contact_id = contact.id
-    await add_history(
-        session,
-        contact_id=contact.id,
-        kind=ContactHistoryKind.CALLBACK,
-        text=intake.contact_history_text(request, service),
-        now=now,
-        callback_id=callback.id,
-        live=True,
-    )
-    await book(session, callback, service, plan)
-    session.add(callback)
-    _record(session, callback, None, actor=caller.actor, now=now, reason=intake.reason(request))
     _remember(session, idempotency_key, request, caller, callback, now)
     return Created(callback, service, created=True)
 
