@@ -23,6 +23,9 @@ from ringback.webhooks.models import WebhookEndpoint
 from ringback.webhooks.schemas import EndpointCreate
 
 TIMEOUT = 0.5  # seconds a receiver may take
+# When a delivery that always fails is tried, in seconds after its first attempt: the documented
+# schedule for a day, the last attempt at the day's end.
+DAY_OF_ATTEMPTS = [0, 10, 40, 130, 400, 1210, 3640, 10930, 25330, 39730, 54130, 68530, 82930, 86400]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from prometheus_client import generate_latest
 from sqlalchemy import select
-from tests.webhooks.conftest import TIMEOUT, Node, subscribe
+from tests.webhooks.conftest import DAY_OF_ATTEMPTS, TIMEOUT, Node, subscribe
 from tests.webhooks.receiver import Receiver, free_port, listening
 from tests.webhooks.test_webhook_delivery import ask, cancel, deliveries
 
@@ -58,22 +58,7 @@ async def test_a_day_of_failures_disables_the_endpoint_and_a_supervisor_sees_it(
             break
         clock.set(upcoming)
     # Every attempt of the documented schedule, the last one at the day's end.
-    assert tries == [
-        0,
-        10,
-        40,
-        130,
-        400,
-        1210,
-        3640,
-        10930,
-        25330,
-        39730,
-        54130,
-        68530,
-        82930,
-        86400,
-    ]
+    assert tries == DAY_OF_ATTEMPTS
     seen = await endpoint_row(configured_db, endpoint.id)
     assert not seen.endpoint.enabled
     assert seen.endpoint.disabled_at == started + DAY

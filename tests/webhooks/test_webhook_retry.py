@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.webhooks.conftest import DAY_OF_ATTEMPTS
 
 from ringback.callbacks.states import TRANSITIONS, CallbackEvent
 from ringback.webhooks.events import EventType, event_type
@@ -41,22 +42,7 @@ def test_a_day_of_failures_is_fourteen_attempts_the_last_at_the_horizon() -> Non
     ) is not None:
         attempts.append(upcoming)
     offsets = [(a - T0).total_seconds() for a in attempts]
-    assert offsets == [
-        0,
-        10,
-        40,
-        130,
-        400,
-        1210,
-        3640,
-        10930,
-        25330,
-        39730,
-        54130,
-        68530,
-        82930,
-        86400,
-    ]
+    assert offsets == DAY_OF_ATTEMPTS
 
 
 @given(
