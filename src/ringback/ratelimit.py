@@ -34,12 +34,6 @@ class Budget:
         return EPOCH + ((now - EPOCH) // self.window) * self.window
 
 
-async def spend(session: AsyncSession, budget: Budget, *, now: datetime) -> None:
-    """Count one hit; past the limit in this window, refuse with 429."""
-    if await count(session, budget, now=now) > budget.limit:
-        raise refusal(budget, now)
-
-
 async def count(session: AsyncSession, budget: Budget, *, now: datetime, hits: int = 1) -> int:
     """Count ``hits`` and return the hits in this window so far; never refuses."""
     dialect = session.get_bind().dialect.name
