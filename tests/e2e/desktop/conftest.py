@@ -263,12 +263,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def desktop(tmp_path: Path) -> Iterator[DesktopServer]:
+def desktop_config() -> str:
+    """The configuration the desktop's server runs with; a module overrides it to change it."""
+    return DESKTOP_CONFIG
+
+
+@pytest.fixture
+def desktop(tmp_path: Path, desktop_config: str) -> Iterator[DesktopServer]:
     database_url = f"sqlite:///{tmp_path / 'desktop.db'}"
     migrations.upgrade(database_url)
     # Playwright's sync API keeps an event loop in this thread: set up in another one.
     with ThreadPoolExecutor(1) as worker:
-        keys = worker.submit(prepare, database_url, DESKTOP_CONFIG, {"all": (["*"], None)}).result()
+        keys = worker.submit(prepare, database_url, desktop_config, {"all": (["*"], None)}).result()
     server = DesktopServer(database_url, keys, tmp_path / "server.log")
     server.start()
     yield server

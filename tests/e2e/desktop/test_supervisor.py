@@ -4,14 +4,10 @@ last hours, waiting callbacks filtered, sorted, paged, cancelled and reprioritis
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import prepare
 from tests.e2e.desktop.conftest import (
     DESKTOP_CONFIG,
     DesktopServer,
@@ -20,8 +16,6 @@ from tests.e2e.desktop.conftest import (
     set_status,
 )
 from tests.e2e.desktop.test_api_docs import WATCH_VIOLATIONS
-
-from ringback import migrations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -37,16 +31,9 @@ DASH = "\u2013"  # the page writes ranges and its title with an en dash
 
 
 @pytest.fixture
-def desktop(tmp_path: Path) -> Iterator[DesktopServer]:
-    """The desktop's server, with Card services' thresholds set low."""
-    database_url = f"sqlite:///{tmp_path / 'desktop.db'}"
-    migrations.upgrade(database_url)
-    with ThreadPoolExecutor(1) as worker:
-        keys = worker.submit(prepare, database_url, WATCHED_CONFIG, {"all": (["*"], None)}).result()
-    server = DesktopServer(database_url, keys, tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
+def desktop_config() -> str:
+    """Card services' thresholds set low."""
+    return WATCHED_CONFIG
 
 
 def queue_row(page: Page, name: str) -> object:
