@@ -1,16 +1,22 @@
 """Webhook fixtures: a clock that starts at the real time (receivers check timestamps against
-the wall clock), an API key, an endpoint served by a receiver on loopback, the delivery loop."""
+the wall clock), an API key, an endpoint served by a receiver on loopback, the delivery loop;
+and helpers that ask for a callback, cancel it, and read the deliveries."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from tests.webhooks.receiver import Receiver, listening
 
 from ringback.apikeys.service import create_key
+from ringback.callbacks import service as callbacks
+from ringback.callbacks.models import Callback
+from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.service import Caller
 from ringback.clock import ManualClock
 from ringback.db import Database
@@ -19,7 +25,7 @@ from ringback.settings import Settings
 from ringback.webhooks import service
 from ringback.webhooks.config import new_secret
 from ringback.webhooks.dispatcher import WebhookDispatcher
-from ringback.webhooks.models import WebhookEndpoint
+from ringback.webhooks.models import WebhookDelivery, WebhookEndpoint
 from ringback.webhooks.schemas import EndpointCreate
 
 TIMEOUT = 0.5  # seconds a receiver may take
@@ -88,3 +94,28 @@ async def node(configured_db: Database, clock: ManualClock) -> AsyncIterator[Nod
     dispatcher = WebhookDispatcher(configured_db, clock, settings, metrics)
     yield Node(dispatcher, metrics)
     await dispatcher.close()
+
+
+async def ask(
+    db: Database, clock: ManualClock, caller: Caller, phone: str, **fields: object
+) -> Callback:
+    body = {"service": "anytime", "phone": phone, "name": "Dana", **fields}
+    async with db.transaction() as session:
+        created = await callbacks.create_callback(
+            session, request=CallbackCreate.model_validate(body), caller=caller, now=clock.now()
+        )
+    return created.callback
+
+
+async def cancel(db: Database, clock: ManualClock, caller: Caller, callback_id: uuid.UUID) -> None:
+    async with db.transaction() as session:
+        await callbacks.cancel_callback(
+            session, callback_id=callback_id, caller=caller, now=clock.now(), reason="by phone"
+        )
+
+
+async def deliveries(db: Database) -> list[WebhookDelivery]:
+    async with db.transaction() as session:
+        return list(
+            (await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))).all()
+        )

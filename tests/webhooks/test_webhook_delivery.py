@@ -4,48 +4,23 @@ as Standard Webhooks say, in order per callback, retried, and never in the way o
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-from tests.webhooks.conftest import Node, subscribe
+from tests.webhooks.conftest import Node, ask, cancel, deliveries, subscribe
 from tests.webhooks.receiver import Receiver, listening
 
 from ringback.callbacks import service as callbacks
-from ringback.callbacks.schemas import CallbackCreate, callback_read
+from ringback.callbacks.schemas import callback_read
 from ringback.callbacks.service import Caller
 from ringback.clock import ManualClock
 from ringback.config import repository as config_repository
 from ringback.db import Database
 from ringback.webhooks import repository, service
 from ringback.webhooks.config import new_secret
-from ringback.webhooks.models import DeliveryState, WebhookDelivery
+from ringback.webhooks.models import DeliveryState
 
 pytestmark = pytest.mark.anyio
-
-
-async def ask(db: Database, clock: ManualClock, caller: Caller, phone: str, **fields: object):  # type: ignore[no-untyped-def]
-    body = {"service": "anytime", "phone": phone, "name": "Dana", **fields}
-    async with db.transaction() as session:
-        created = await callbacks.create_callback(
-            session, request=CallbackCreate.model_validate(body), caller=caller, now=clock.now()
-        )
-    return created.callback
-
-
-async def cancel(db: Database, clock: ManualClock, caller: Caller, callback_id: uuid.UUID) -> None:
-    async with db.transaction() as session:
-        await callbacks.cancel_callback(
-            session, callback_id=callback_id, caller=caller, now=clock.now(), reason="by phone"
-        )
-
-
-async def deliveries(db: Database) -> list[WebhookDelivery]:
-    async with db.transaction() as session:
-        return list(
-            (await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))).all()
-        )
 
 
 async def test_each_change_arrives_signed_with_the_callback_as_the_api_shows_it(

@@ -11,9 +11,16 @@ from datetime import timedelta
 import pytest
 from prometheus_client import generate_latest
 from sqlalchemy import select
-from tests.webhooks.conftest import DAY_OF_ATTEMPTS, TIMEOUT, Node, subscribe
+from tests.webhooks.conftest import (
+    DAY_OF_ATTEMPTS,
+    TIMEOUT,
+    Node,
+    ask,
+    cancel,
+    deliveries,
+    subscribe,
+)
 from tests.webhooks.receiver import Receiver, free_port, listening
-from tests.webhooks.test_webhook_delivery import ask, cancel, deliveries
 
 from ringback.apikeys.service import create_key, revoke_key
 from ringback.callbacks.service import Caller
