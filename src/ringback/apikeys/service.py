@@ -123,7 +123,7 @@ async def revoke_key(session: AsyncSession, *, name: str, now: datetime) -> ApiK
         raise not_found("api-key-not-found", f"there is no API key named {name!r}")
     if key.revoked_at is None:
         key.revoked_at = now
-    VERIFIED.forget(_database(session), key.id)
+    VERIFIED.forget_key(_database(session), key.id)
     return key
 
 
@@ -147,7 +147,7 @@ async def rotate_or_create_key(
         return await create_key(session, name=name, services=services, now=now)
     prefix, secret = _new_secret()
     key.prefix, key.secret_hash, key.revoked_at = prefix, _hash(secret), None
-    VERIFIED.forget(_database(session), key.id)
+    VERIFIED.forget_key(_database(session), key.id)
     return IssuedKey(key, secret)
 
 

@@ -10,9 +10,10 @@ node) stops working within that time (docs/api.md).
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from ringback.recent import Recent
 
 KEY_CACHE_SECONDS = 1.0
 
@@ -27,7 +28,7 @@ class VerifiedKey:
     rate_limit_per_minute: int | None
 
 
-class VerifiedKeys:
+class VerifiedKeys(Recent[VerifiedKey]):
     """Keys verified in the last ``seconds``, per database, by the hash of their secret."""
 
     def __init__(
@@ -37,33 +38,8 @@ class VerifiedKeys:
         max_entries: int = 10_000,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.seconds = seconds
-        self._max_entries = max_entries
-        self._monotonic = monotonic
-        self._entries: OrderedDict[tuple[str, str], tuple[float, VerifiedKey]] = OrderedDict()
+        super().__init__(seconds=seconds, max_entries=max_entries, monotonic=monotonic)
 
-    def get(self, database: str, digest: str) -> VerifiedKey | None:
-        found = self._entries.get((database, digest))
-        if found is None:
-            return None
-        expires, key = found
-        if self._monotonic() >= expires:
-            del self._entries[(database, digest)]
-            return None
-        return key
-
-    def put(self, database: str, digest: str, key: VerifiedKey) -> None:
-        self._entries[(database, digest)] = (self._monotonic() + self.seconds, key)
-        self._entries.move_to_end((database, digest))
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)  # the oldest verified
-
-    def forget(self, database: str, key_id: int) -> None:
+    def forget_key(self, database: str, key_id: int) -> None:
         """Drop every entry of a key: its next request is checked against the database."""
-        stale = [
-            entry
-            for entry, (_, key) in self._entries.items()
-            if entry[0] == database and key.id == key_id
-        ]
-        for entry in stale:
-            del self._entries[entry]
+        self.forget(database, lambda key: key.id == key_id)

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 
 from ringback.config.repository import Service
+from ringback.recent import Recent
 
 SERVICE_CACHE_SECONDS = 1.0
 
 
-class RecentServices:
+class RecentServices(Recent[Service]):
     """Active services read in the last ``seconds``, per database, by name."""
 
     def __init__(
@@ -25,22 +26,4 @@ class RecentServices:
         max_entries: int = 1_000,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.seconds = seconds
-        self._max_entries = max_entries
-        self._monotonic = monotonic
-        self._entries: dict[tuple[str, str], tuple[float, Service]] = {}
-
-    def get(self, database: str, name: str) -> Service | None:
-        found = self._entries.get((database, name))
-        if found is None:
-            return None
-        expires, service = found
-        if self._monotonic() >= expires:
-            del self._entries[(database, name)]
-            return None
-        return service
-
-    def put(self, database: str, name: str, service: Service) -> None:
-        if len(self._entries) >= self._max_entries:
-            self._entries.clear()  # many databases or names: start again rather than grow
-        self._entries[(database, name)] = (self._monotonic() + self.seconds, service)
+        super().__init__(seconds=seconds, max_entries=max_entries, monotonic=monotonic)
