@@ -426,6 +426,14 @@ async def _cancel(
     withdrawn_by: str = "customer",
 ) -> None:
     step = transition(callback.id, callback.state, CallbackEvent.CANCEL)
+    await end_waiting(session, callback, now=now, withdrawn_by=withdrawn_by)
+    _apply(session, callback, step, actor=actor, now=now, reason=reason)
+
+
+async def end_waiting(
+    session: AsyncSession, callback: Callback, *, now: datetime, withdrawn_by: str = "customer"
+) -> None:
+    """Take the callback off an agent's screen and give its slot back, before it ends."""
     if callback.state is CallbackState.OFFERED:
         # Imported here: interactions build on callbacks, and this is the one way back.
         from ringback.interactions.offers import withdraw
@@ -433,7 +441,6 @@ async def _cancel(
         await withdraw(session, callback=callback, now=now, actor=withdrawn_by)
     await _release(session, callback)
     callback.due_at = None
-    _apply(session, callback, step, actor=actor, now=now, reason=reason)
 
 
 async def book(session: AsyncSession, callback: Callback, service: Service, plan: Plan) -> None:

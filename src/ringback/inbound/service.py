@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.models import Callback
 from ringback.callbacks.phones import normalise_phone
-from ringback.callbacks.service import Caller, change_state, service_for
+from ringback.callbacks.service import Caller, change_state, end_waiting, service_for
 from ringback.callbacks.states import CallbackState
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
@@ -109,7 +109,7 @@ async def _settle(
     if result is Outcome.MERGED:
         callback.data = {**callback.data, **call.data}  # the call's values are the newer ones
     if result is Outcome.COMPLETED:
-        await _end_waiting(session, callback, now=now)
+        await end_waiting(session, callback, now=now)
     change_state(session, callback, event_for(result), actor=caller.actor, now=now, reason=why)
     if result is not Outcome.COMPLETED:
         await _tell_agents(session, callback, why, actor=caller.actor, now=now)
@@ -137,18 +137,3 @@ async def _tell_agents(
         handling = await with_context(session, interaction, lock_callback=False)
         note(session, handling, "customer_called_in", actor=actor, now=now, reason=why)
         announce(session, handling, now=now)
-
-
-async def _end_waiting(session: AsyncSession, callback: Callback, *, now: datetime) -> None:
-    """Take the callback off an agent's screen and give its slot back, before it completes."""
-    if callback.state is CallbackState.OFFERED:
-        # Imported here: interactions build on callbacks, as in callbacks.service._cancel.
-        from ringback.interactions.offers import withdraw
-
-        await withdraw(session, callback=callback, now=now, actor="customer")
-    if callback.slot_start is not None and callback.state is CallbackState.SCHEDULED:
-        await callback_repository.release_slot(
-            session, service_id=callback.service_id, slot_start=callback.slot_start
-        )
-    callback.slot_start = None
-    callback.due_at = None
