@@ -18,9 +18,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringback.callbacks import repository
 from ringback.callbacks.models import Callback
-from ringback.callbacks.service import change_state
+from ringback.callbacks.service import change_state, end_waiting
 from ringback.callbacks.states import CallbackEvent, CallbackState
 from ringback.clock import Clock
 from ringback.config import repository as config_repository
@@ -51,12 +50,7 @@ async def expire_overdue(session: AsyncSession, *, now: datetime, limit: int) ->
             .with_for_update(skip_locked=True)
         )
         for callback in overdue:
-            if callback.state is CallbackState.SCHEDULED and callback.slot_start is not None:
-                await repository.release_slot(
-                    session, service_id=callback.service_id, slot_start=callback.slot_start
-                )
-            callback.slot_start = None
-            callback.due_at = None
+            await end_waiting(session, callback, now=now)
             change_state(
                 session,
                 callback,
