@@ -50,6 +50,18 @@ def test_time_zones_are_iana_names_only(server: RunningServer) -> None:
         assert create(client, time_zone="America/New_York").status_code == 201
 
 
+def test_a_customer_address_and_language_are_checked_then_kept(server: RunningServer) -> None:
+    with server.client() as client:
+        problem(create(client, email="ada at example"), 422, "invalid-email", "email")
+        problem(create(client, language="français"), 422, "invalid-request", "language")
+        assert stored_callbacks(client) == []
+        created = create(client, email="Ada@Example.COM", language="fr-CA")
+        assert created.status_code == 201
+        # The domain is folded to lower case; the mailbox's own case is the customer's.
+        assert (created.json()["email"], created.json()["language"]) == ("Ada@example.com", "fr-CA")
+        assert client.get(created.headers["Location"]).json()["email"] == "Ada@example.com"
+
+
 @pytest.mark.parametrize(
     "created_at",
     [

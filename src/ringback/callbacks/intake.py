@@ -90,6 +90,8 @@ async def write(
         "phone": phone,
         "customer_name": request.name,
         "customer_time_zone": request.time_zone or phone_time_zone(phone),
+        "customer_email": request.email,
+        "customer_language": request.language,
         "type": request.type,
         "channel": Channel(request.channel),
         "state": plan.state,

@@ -22,6 +22,10 @@ class Callback(Base):
     phone: Mapped[str] = mapped_column(String(20))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_time_zone: Mapped[str | None] = mapped_column(String(64))
+    # Where the customer's e-mails go (none without it), and the language of those e-mails
+    # and of their page (a BCP 47 tag as the request gave it; shown in the nearest one known).
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+    customer_language: Mapped[str | None] = mapped_column(String(35))
     type: Mapped[CallbackType] = mapped_column(enum_column(CallbackType))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel))
     state: Mapped[CallbackState] = mapped_column(enum_column(CallbackState))

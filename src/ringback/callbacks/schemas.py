@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -42,6 +43,20 @@ class CallbackCreate(BaseModel):
         examples=["America/New_York"],
     )
     name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Where the customer's confirmation and reminders go; none are sent without it.",
+        examples=["ada@example.com"],
+    )
+    language: str | None = Field(
+        default=None,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="The customer's language (BCP 47), for their page and e-mails; "
+        "English when omitted or not one Ringback speaks.",
+        examples=["fr-CA"],
+    )
     data: dict[DataKey, DataValue] = Field(default_factory=dict, max_length=50)
     instructions: str | None = Field(default=None, max_length=2000)
     channel: Literal["web", "mobile", "ivr"] = "web"
@@ -53,6 +68,18 @@ class CallbackCreate(BaseModel):
             return None if value is None else check_zone(value)
         except ValueError as exc:
             raise PydanticCustomError("unknown-time-zone", str(exc)) from None
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(validate_email(value.strip(), check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise PydanticCustomError(
+                "invalid-email", "not an e-mail address: {reason}", {"reason": str(exc)}
+            ) from None
 
 
 class CallbackReschedule(BaseModel):
@@ -91,6 +118,8 @@ class CallbackRead(BaseModel):
     queued_at: datetime | None
     slot: SlotRead | None
     name: str | None
+    email: str | None
+    language: str | None
     data: dict[str, str]
     instructions: str | None
     priority: int
@@ -167,6 +196,8 @@ def callback_read(callback: Callback, service: Service) -> CallbackRead:
         queued_at=callback.queued_at,
         slot=slot,
         name=callback.customer_name,
+        email=callback.customer_email,
+        language=callback.customer_language,
         data=callback.data,
         instructions=callback.instructions,
         priority=callback.priority,
