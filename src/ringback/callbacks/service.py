@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -430,15 +431,34 @@ async def _cancel(
     _apply(session, callback, step, actor=actor, now=now, reason=reason)
 
 
+class OfferWithdrawal(Protocol):
+    """Takes an offered callback off its agent's screen, in the caller's transaction."""
+
+    async def __call__(
+        self, session: AsyncSession, *, callback: Callback, now: datetime, actor: str
+    ) -> None: ...
+
+
+# Interactions build on callbacks, never the other way round: the interactions domain
+# registers here how an offer is withdrawn (interactions/offers.py, when it is imported).
+_offer_withdrawal: OfferWithdrawal | None = None
+
+
+def handle_offer_withdrawal(withdrawal: OfferWithdrawal) -> None:
+    """Register what withdraws an offer when an offered callback ends without its agent."""
+    global _offer_withdrawal
+    _offer_withdrawal = withdrawal
+
+
 async def end_waiting(
     session: AsyncSession, callback: Callback, *, now: datetime, withdrawn_by: str = "customer"
 ) -> None:
     """Take the callback off an agent's screen and give its slot back, before it ends."""
     if callback.state is CallbackState.OFFERED:
-        # Imported here: interactions build on callbacks, and this is the one way back.
-        from ringback.interactions.offers import withdraw
-
-        await withdraw(session, callback=callback, now=now, actor=withdrawn_by)
+        if _offer_withdrawal is None:
+            # Only the interactions domain makes offers, so it is loaded wherever one exists.
+            raise RuntimeError("an offered callback ends, but nothing withdraws offers")
+        await _offer_withdrawal(session, callback=callback, now=now, actor=withdrawn_by)
     await _release(session, callback)
     callback.due_at = None
 

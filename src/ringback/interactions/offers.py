@@ -14,6 +14,7 @@ from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus, AgentStatus
 from ringback.agents.service import announce as announce_status
 from ringback.agents.service import change_status
+from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.service import change_state
 from ringback.callbacks.states import CallbackEvent, CallbackType
@@ -179,6 +180,9 @@ async def withdraw(
     announce_status(session, status, now=now)
     note(session, handling, "withdrawn", actor=actor, now=now)
     announce(session, handling, now=now)
+
+
+callbacks.handle_offer_withdrawal(withdraw)
 
 
 async def _give_back(
