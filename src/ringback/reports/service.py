@@ -1,0 +1,457 @@
+"""The reports' use cases: check what is asked, read the counts, put them in the buckets."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ringback.agents import repository as agent_repository
+from ringback.callbacks.service import Caller
+from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
+from ringback.config import repository as config_repository
+from ringback.errors import RingbackError, invalid
+from ringback.reports import repository
+from ringback.reports.buckets import Bucket, BucketSize, Locator, buckets, count_buckets
+from ringback.reports.repository import QUARTER_SECONDS, Scope
+from ringback.telephony.switch import DialResult
+
+MAX_SPAN = timedelta(days=400)
+MAX_BUCKETS = 5000
+FAILURE_REASONS = (*(str(r) for r in DialResult if r is not DialResult.ANSWERED), "none")
+S = CallbackState
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report is asked for, as the transport parsed it."""
+
+    start: datetime
+    end: datetime
+    bucket: BucketSize = BucketSize.DAY
+    service: str | None = None
+    queue: str | None = None
+    agent: str | None = None
+    channel: Channel | None = None
+    time_zone: str | None = None
+    on_time_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The request checked: the rows to read, the zone of the buckets, the buckets."""
+
+    scope: Scope
+    zone: ZoneInfo
+    spans: list[Bucket]
+
+
+async def resolve(
+    session: AsyncSession, *, request: ReportRequest, caller: Caller, bucketed: bool = True
+) -> Resolved:
+    """Check the range and the filters (422 naming the field); find the zone and buckets."""
+    for name, value in (("from", request.start), ("to", request.end)):
+        if value.tzinfo is None:
+            raise invalid("time-without-offset", f"{name} needs a UTC offset", field=name)
+    if request.end <= request.start:
+        raise invalid("empty-range", "to must be later than from", field="to")
+    if request.end - request.start > MAX_SPAN:
+        raise invalid("range-too-long", f"at most {MAX_SPAN.days} days per report", field="to")
+    if bucketed and count_buckets(request.start, request.end, request.bucket) > MAX_BUCKETS:
+        raise invalid(
+            "too-many-buckets",
+            f"more than {MAX_BUCKETS} buckets of {request.bucket}: ask for larger buckets",
+            field="bucket",
+        )
+    services = [s for s in await config_repository.active_services(session)]
+    if request.service is not None:
+        chosen = [s for s in services if s.name == request.service]
+        if not chosen:
+            raise invalid(
+                "unknown-service", f"there is no service named {request.service!r}", field="service"
+            )
+        if not caller.may_use(request.service):
+            raise RingbackError(
+                "service-forbidden",
+                f"this API key may not use service {request.service!r}",
+                status=403,
+                field="service",
+            )
+        services = chosen
+    elif caller.services is not None:
+        services = [s for s in services if caller.may_use(s.name)]
+    queue_id = None
+    if request.queue is not None:
+        queues = {q.name: q.id for q in await config_repository.all_queues(session)}
+        if request.queue not in queues:
+            raise invalid(
+                "unknown-queue", f"there is no queue named {request.queue!r}", field="queue"
+            )
+        queue_id = queues[request.queue]
+    agent_id = None
+    if request.agent is not None:
+        agent = await agent_repository.by_login(session, request.agent)
+        if agent is None:
+            raise invalid("unknown-agent", f"there is no agent {request.agent!r}", field="agent")
+        agent_id = agent.id
+    zone = _zone(request.time_zone, [s.config.time_zone for s in services])
+    # A key for every service (and a supervisor) also sees services retired since.
+    all_services = request.service is None and caller.services is None
+    scope = Scope(
+        start=request.start.astimezone(UTC),
+        end=request.end.astimezone(UTC),
+        service_ids=None if all_services else frozenset(s.id for s in services),
+        queue_id=queue_id,
+        channel=request.channel,
+        agent_id=agent_id,
+        agent_login=request.agent,
+    )
+    spans = buckets(scope.start, scope.end, request.bucket, zone) if bucketed else []
+    return Resolved(scope, zone, spans)
+
+
+def _zone(asked: str | None, service_zones: Sequence[str]) -> ZoneInfo:
+    """The zone asked for; else the services' own when they share one; else UTC."""
+    if asked is not None:
+        try:
+            return ZoneInfo(asked)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise invalid(
+                "unknown-time-zone", f"{asked!r} is not an IANA time zone", field="time_zone"
+            ) from None
+    zones = set(service_zones)
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else ZoneInfo("UTC")
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest rank: the smallest value at least ``q`` % of the values are at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    p50: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        return cls(len(values), percentile(values, 50), percentile(values, 90))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _quarter_start(scope: Scope, quarter: int) -> datetime:
+    at = datetime.fromtimestamp(scope.first_quarter + quarter * QUARTER_SECONDS, UTC)
+    return max(at, scope.start)
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+@dataclass
+class CallbackFigures:
+    """One bucket's (or the whole range's) figures of the callbacks report."""
+
+    start: datetime
+    end: datetime
+    requests_by_channel: Counter[str] = field(default_factory=Counter)
+    requests_by_type: Counter[str] = field(default_factory=Counter)
+    completed: int = 0
+    failed_by_reason: Counter[str] = field(default_factory=Counter)
+    cancelled_by: Counter[str] = field(default_factory=Counter)
+    expired: int = 0
+    still_waiting: int | None = None
+    completed_attempts: int = 0
+    finished_dialled: int = 0
+    finished_reached: int = 0
+    to_first_dial: list[float] = field(default_factory=list)
+    to_connect: list[float] = field(default_factory=list)
+    promise_to_first_dial: list[float] = field(default_factory=list)
+    scheduled_dialled: int = 0
+    scheduled_on_time: int = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(self.requests_by_channel.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failed_by_reason.values())
+
+    @property
+    def cancelled(self) -> int:
+        return sum(self.cancelled_by.values())
+
+    @property
+    def attempts_per_completed(self) -> float | None:
+        return round(self.completed_attempts / self.completed, 4) if self.completed else None
+
+    @property
+    def right_party_contact_rate(self) -> float | None:
+        return _share(self.finished_reached, self.finished_dialled)
+
+    @property
+    def scheduled_on_time_share(self) -> float | None:
+        return _share(self.scheduled_on_time, self.scheduled_dialled)
+
+
+@dataclass(frozen=True)
+class CallbackReport:
+    zone: ZoneInfo
+    on_time_minutes: int
+    buckets: list[CallbackFigures]
+    total: CallbackFigures
+    agent_filtered: bool
+
+
+async def callbacks_report(
+    session: AsyncSession, *, request: ReportRequest, caller: Caller, now: datetime
+) -> CallbackReport:
+    """Requests, outcomes, attempts, contact rate and waits, per bucket of the range."""
+    found = await resolve(session, request=request, caller=caller)
+    scope, spans = found.scope, found.spans
+    locate = Locator(spans)
+    rows = [CallbackFigures(b.start, b.end) for b in spans]
+    total = CallbackFigures(scope.start, scope.end)
+
+    def targets(at: datetime) -> list[CallbackFigures]:
+        index = locate.index(at)
+        return [total] if index is None else [rows[index], total]
+
+    agent_filtered = scope.agent_id is not None
+    if not agent_filtered:
+        for count in await repository.request_counts(session, scope):
+            for figures in targets(_quarter_start(scope, count.quarter)):
+                figures.requests_by_channel[str(count.channel)] += count.count
+                figures.requests_by_type[str(count.type)] += count.count
+    for outcome in await repository.outcome_counts(session, scope):
+        for figures in targets(_quarter_start(scope, outcome.quarter)):
+            _add_outcome(figures, outcome)
+    on_time = timedelta(minutes=request.on_time_minutes)
+    for reach in await repository.first_reaches(session, scope):
+        for figures in targets(reach.at):
+            _add_reach(figures, reach, on_time)
+    if not agent_filtered:
+        await _still_waiting(session, scope, rows, total, now)
+    return CallbackReport(found.zone, request.on_time_minutes, rows, total, agent_filtered)
+
+
+def _add_outcome(figures: CallbackFigures, outcome: repository.OutcomeCount) -> None:
+    if outcome.state is S.COMPLETED:
+        figures.completed += outcome.count
+        figures.completed_attempts += outcome.attempts
+    elif outcome.state is S.FAILED:
+        reason = outcome.last_result if outcome.last_result in FAILURE_REASONS else "none"
+        figures.failed_by_reason[reason] += outcome.count
+    elif outcome.state is S.CANCELLED:
+        figures.cancelled_by[outcome.cancelled_by] += outcome.count
+    elif outcome.state is S.EXPIRED:
+        figures.expired += outcome.count
+    if outcome.state in (S.COMPLETED, S.FAILED):
+        figures.finished_dialled += outcome.dialled
+        figures.finished_reached += outcome.reached
+
+
+def _add_reach(figures: CallbackFigures, reach: repository.FirstReach, on_time: timedelta) -> None:
+    waited = (reach.at - reach.requested_at).total_seconds()
+    if reach.event is CallbackEvent.CONNECT:
+        figures.to_connect.append(waited)
+        return
+    figures.to_first_dial.append(waited)
+    if reach.queued_at is not None:
+        figures.promise_to_first_dial.append((reach.at - reach.queued_at).total_seconds())
+        if reach.type is CallbackType.SCHEDULED:
+            figures.scheduled_dialled += 1
+            figures.scheduled_on_time += reach.at - reach.queued_at <= on_time
+
+
+async def _still_waiting(
+    session: AsyncSession,
+    scope: Scope,
+    rows: list[CallbackFigures],
+    total: CallbackFigures,
+    now: datetime,
+) -> None:
+    """Callbacks not ended at each bucket's end, walked back from those open now: every one
+    asked for since then is taken off, every one that ended since then put back."""
+    level = await repository.open_now(session, scope)
+    if scope.end < now:
+        level -= await repository.requested_between(session, scope, scope.end, now)
+        level += await repository.ended_between(session, scope, scope.end, now)
+    for figures in reversed(rows):
+        if figures.end <= now:
+            figures.still_waiting = level
+        ended = figures.completed + figures.failed + figures.cancelled + figures.expired
+        level += ended - figures.requests
+    total.still_waiting = rows[-1].still_waiting if rows else None
+
+
+# ---------------------------------------------------------------- handling
+
+
+@dataclass
+class HandlingFigures:
+    """An agent's handling in one bucket (or the whole range)."""
+
+    start: datetime
+    end: datetime
+    agent: str
+    handle: list[float] = field(default_factory=list)
+    hold: list[float] = field(default_factory=list)  # per interaction handled
+    after_call_work: list[float] = field(default_factory=list)  # per stretch
+
+
+@dataclass(frozen=True)
+class HandlingReport:
+    zone: ZoneInfo
+    rows: list[HandlingFigures]  # per bucket and agent, only where something happened
+    totals: list[HandlingFigures]  # per agent over the whole range
+
+
+async def handling_report(
+    session: AsyncSession, *, request: ReportRequest, caller: Caller, now: datetime
+) -> HandlingReport:
+    """Handle time, hold time and after-call work, per agent and bucket."""
+    found = await resolve(session, request=request, caller=caller)
+    scope, spans = found.scope, found.spans
+    locate = Locator(spans)
+    logins = await repository.agent_logins(session)
+    cells: dict[tuple[int, int], HandlingFigures] = {}
+    totals: dict[int, HandlingFigures] = {}
+
+    def targets(at: datetime, agent_id: int) -> list[HandlingFigures]:
+        login = logins.get(agent_id, str(agent_id))
+        if agent_id not in totals:
+            totals[agent_id] = HandlingFigures(scope.start, scope.end, login)
+        index = locate.index(at)
+        if index is None:
+            return [totals[agent_id]]
+        if (index, agent_id) not in cells:
+            span = spans[index]
+            cells[index, agent_id] = HandlingFigures(span.start, span.end, login)
+        return [cells[index, agent_id], totals[agent_id]]
+
+    handled = await repository.handled(session, scope)
+    held = _hold_seconds(await repository.call_states_of_held(session, scope))
+    for item in handled:
+        for figures in targets(item.ended_at, item.agent_id):
+            start = item.accepted_at or item.ended_at
+            figures.handle.append((item.ended_at - start).total_seconds())
+            figures.hold.append(held.get(item.id, 0.0))
+    for stretch in await repository.after_call_work(session, scope):
+        ended = stretch.end or now
+        for figures in targets(stretch.start, stretch.agent_id):
+            figures.after_call_work.append(max(0.0, (ended - stretch.start).total_seconds()))
+    ordered = sorted(cells.items(), key=lambda kv: (kv[0][0], kv[1].agent))
+    return HandlingReport(
+        found.zone,
+        [figures for _, figures in ordered],
+        sorted(totals.values(), key=lambda f: f.agent),
+    )
+
+
+def _hold_seconds(states: Sequence[tuple[object, datetime, str]]) -> dict[object, float]:
+    """Seconds each interaction spent held: from each ``held`` call state to the next."""
+    held: dict[object, float] = defaultdict(float)
+    since: dict[object, datetime] = {}
+    for interaction_id, at, state in states:
+        began = since.pop(interaction_id, None)
+        if began is not None:
+            held[interaction_id] += (at - began).total_seconds()
+        if state == "held":
+            since[interaction_id] = at
+    return held
+
+
+# ---------------------------------------------------------------- dispositions
+
+
+@dataclass
+class DispositionNode:
+    code: str
+    label: str
+    count: int = 0  # interactions closed with this very code
+    children: list[DispositionNode] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """This code's and every code below it."""
+        return self.count + sum(child.total for child in self.children)
+
+
+@dataclass(frozen=True)
+class DispositionReport:
+    handled: int
+    without_code: int
+    tree: list[DispositionNode]
+
+
+async def dispositions_report(
+    session: AsyncSession, *, request: ReportRequest, caller: Caller
+) -> tuple[ZoneInfo, DispositionReport]:
+    """Interactions closed in the range, per disposition code, as the codes' tree."""
+    found = await resolve(session, request=request, caller=caller, bucketed=False)
+    counts = await repository.disposition_counts(session, found.scope)
+    nodes = {
+        row.code: (DispositionNode(row.code, row.label), row.parent_code)
+        for row in await repository.disposition_codes(session)
+    }
+    for code, n in counts.items():
+        if code is not None:
+            if code not in nodes:  # a code since removed from the configuration
+                nodes[code] = (DispositionNode(code, code), None)
+            nodes[code][0].count += n
+    roots = []
+    for node, parent in nodes.values():
+        if parent is not None and parent in nodes:
+            nodes[parent][0].children.append(node)
+        else:
+            roots.append(node)
+    return found.zone, DispositionReport(sum(counts.values()), counts.get(None, 0), roots)
+
+
+# ---------------------------------------------------------------- answer rate
+
+
+@dataclass
+class AnswerCell:
+    weekday: int  # 0 Monday ... 6 Sunday
+    hour: int  # 0-23, local
+    attempts: int = 0
+    answered: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return _share(self.answered, self.attempts)
+
+
+@dataclass(frozen=True)
+class AnswerRateReport:
+    zone: ZoneInfo
+    cells: list[AnswerCell]  # 7 x 24, Monday 00:00 first
+
+
+async def answer_rate_report(
+    session: AsyncSession, *, request: ReportRequest, caller: Caller
+) -> AnswerRateReport:
+    """Dials and answers by local hour of day and day of week."""
+    found = await resolve(session, request=request, caller=caller, bucketed=False)
+    cells = [AnswerCell(day, hour) for day in range(7) for hour in range(24)]
+    for row in await repository.dial_results(session, found.scope):
+        local = _quarter_start(found.scope, row.quarter).astimezone(found.zone)
+        cell = cells[local.weekday() * 24 + local.hour]
+        cell.attempts += row.count
+        if row.result == DialResult.ANSWERED:
+            cell.answered += row.count
+    return AnswerRateReport(found.zone, cells)
