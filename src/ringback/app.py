@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -37,7 +38,7 @@ from ringback.inbound.api import router as inbound_router
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.api import router as interactions_router
 from ringback.logs import FailureStreak
-from ringback.metrics import Metrics
+from ringback.metrics import LoopCounts, Metrics
 from ringback.outbox import OutboxRelay
 from ringback.realtime.api import router as events_router
 from ringback.realtime.hub import Hub
@@ -150,24 +151,10 @@ async def _running_node(
     tasks = []
     if run_loops:
         tasks = [
-            asyncio.create_task(runtime.timers.run(), name="timers"),
-            asyncio.create_task(runtime.relay.run(), name="outbox-relay"),
-            asyncio.create_task(runtime.routing.run(), name="routing"),
-            asyncio.create_task(runtime.hub.run(), name="hub"),
-            asyncio.create_task(runtime.mail.run(), name="mail"),
-            asyncio.create_task(runtime.webhooks.run(), name="webhooks"),
-            asyncio.create_task(
-                expiry.run(
-                    runtime.db,
-                    runtime.clock,
-                    interval_seconds=settings.expiry_interval_seconds,
-                    batch_size=settings.scheduler_batch_size,
-                ),
-                name="expiry",
-            ),
-            asyncio.create_task(_housekeeping(runtime), name="housekeeping"),
-            *(asyncio.create_task(loop(runtime)) for loop in extra_loops),
+            asyncio.create_task(run(metrics.loop(name)), name=name)
+            for name, run in node_loops(runtime).items()
         ]
+        tasks += [asyncio.create_task(loop(runtime)) for loop in extra_loops]
     try:
         yield
     finally:
@@ -178,6 +165,34 @@ async def _running_node(
                 await task
         await runtime.bridge.switch.close()
         await db.dispose()
+
+
+NodeLoop = Callable[[LoopCounts], Coroutine[Any, Any, None]]
+
+
+def node_loops(runtime: Runtime) -> dict[str, NodeLoop]:
+    """Every loop a node runs, by the name its counts have in /metrics (``loop`` label).
+
+    The switch's events are counted too, as the loop "switch-events", though they arrive from
+    the switch (see SwitchBridge) rather than from a loop of the node's own.
+    """
+    settings = runtime.settings
+    return {
+        "timers": runtime.timers.run,
+        "routing": runtime.routing.run,
+        "outbox-relay": runtime.relay.run,
+        "hub": runtime.hub.run,
+        "mail": runtime.mail.run,
+        "webhooks": runtime.webhooks.run,
+        "expiry": partial(
+            expiry.run,
+            runtime.db,
+            runtime.clock,
+            interval_seconds=settings.expiry_interval_seconds,
+            batch_size=settings.scheduler_batch_size,
+        ),
+        "housekeeping": partial(_housekeeping, runtime),
+    }
 
 
 async def _start_node(
@@ -211,7 +226,7 @@ async def _start_node(
         max_sleep_seconds=settings.scheduler_max_sleep_seconds,
     )
     hub = Hub(db)
-    bridge = SwitchBridge(db, clock, switch, shared=shared)
+    bridge = SwitchBridge(db, clock, switch, shared=shared, counts=metrics.loop("switch-events"))
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
     mail = EmailSender(db, clock, settings)
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
@@ -240,22 +255,22 @@ async def _start_node(
 ORPHAN_CALL_AFTER = timedelta(seconds=30)
 
 
-async def _housekeeping(runtime: Runtime) -> None:
+async def _housekeeping(runtime: Runtime, counts: LoopCounts | None = None) -> None:
     """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events;
     settle calls the switch does not hold."""
-    streak = FailureStreak(log, "housekeeping pass")
+    streak = FailureStreak(log, "housekeeping pass", counts=counts)
     while True:
         now = runtime.clock.now()
         try:
             async with runtime.db.transaction() as session:
-                counts = await callback_repository.counts_by_state(session, ACTIVE_STATES)
+                by_state = await callback_repository.counts_by_state(session, ACTIVE_STATES)
                 await ratelimit.prune(session, before=now - timedelta(days=2))
                 await callback_repository.prune_idempotency_keys(
                     session, before=now - timedelta(hours=runtime.settings.idempotency_ttl_hours)
                 )
                 await outbox.prune(session, published_before=now - timedelta(days=7))
                 await interaction_repository.prune_events(session, before=now - timedelta(days=2))
-            runtime.metrics.set_callback_counts(counts)
+            runtime.metrics.set_callback_counts(by_state)
             await runtime.bridge.settle_orphans(unchanged_for=ORPHAN_CALL_AFTER)
         except Exception as exc:
             streak.failed(exc)

@@ -15,12 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, Processor, WrappedLogger
 
 from ringback.apikeys.service import KEY_PREFIX
+
+if TYPE_CHECKING:
+    from ringback.metrics import LoopCounts
 
 
 class LogFormat(StrEnum):
@@ -165,10 +168,16 @@ class FailureStreak:
     """
 
     def __init__(
-        self, log: FilteringBoundLogger, what: str, *, now: Callable[[], float] = time.monotonic
+        self,
+        log: FilteringBoundLogger,
+        what: str,
+        *,
+        counts: LoopCounts | None = None,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._log = log
         self._what = what
+        self._counts = counts
         self._now = now
         self._started = 0.0
         self.failures = 0
@@ -176,6 +185,8 @@ class FailureStreak:
     def failed(self, error: Exception) -> None:
         """Count a failure; only the first of a streak is logged, with its traceback."""
         self.failures += 1
+        if self._counts is not None:
+            self._counts.failed()
         reason = f"{type(error).__name__}: {error}"
         if self.failures == 1:
             self._started = self._now()
@@ -183,8 +194,11 @@ class FailureStreak:
         else:
             self._log.debug(f"{self._what} still failing", failures=self.failures, error=reason)
 
-    def succeeded(self) -> None:
-        """End the streak, if any, with how many tries failed and for how long."""
+    def succeeded(self, items: int = 0) -> None:
+        """Count a pass that handled ``items``; end the streak, if any, with how many tries
+        failed and for how long."""
+        if self._counts is not None:
+            self._counts.passed(items)
         if self.failures:
             self._log.warning(
                 f"{self._what} recovered",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ringback.clock import Clock
 from ringback.db import Base, Database
 from ringback.logs import FailureStreak
+from ringback.metrics import LoopCounts
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
@@ -135,18 +136,21 @@ class OutboxRelay:
                 log.exception("outbox handler failed", topic=event.topic, event_id=event.id)
         return len(events)
 
-    async def run(self, *, poll_seconds: float = 5.0) -> None:
+    async def run(self, counts: LoopCounts | None = None, *, poll_seconds: float = 5.0) -> None:
         """Deliver whenever kicked, and every ``poll_seconds`` for what other nodes left behind."""
-        streak = FailureStreak(log, "outbox delivery")
+        streak = FailureStreak(log, "outbox delivery", counts=counts)
         while True:
+            delivered = 0
             try:
-                while await self.deliver_pending() == self._batch_size:
-                    pass
+                while (batch := await self.deliver_pending()) > 0:
+                    delivered += batch
+                    if batch < self._batch_size:
+                        break
             except Exception as exc:
                 streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             else:
-                streak.succeeded()
+                streak.succeeded(delivered)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=poll_seconds)
             self._kick.clear()

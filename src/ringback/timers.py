@@ -27,7 +27,7 @@ from ringback.db import CommitNotice, Database
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.offers import time_out_offers
 from ringback.logs import FailureStreak
-from ringback.metrics import Metrics
+from ringback.metrics import LoopCounts, Metrics
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
@@ -98,19 +98,19 @@ class Timers:
             times = [await job.next_at(session) for job in self.jobs]
         return min((t for t in times if t is not None), default=None)
 
-    async def run(self) -> None:
-        streak = FailureStreak(log, "timer pass")
+    async def run(self, counts: LoopCounts | None = None) -> None:
+        streak = FailureStreak(log, "timer pass", counts=counts)
         while True:
             self._wake.clear()
             try:
-                await self.run_once()
+                done = await self.run_once()
                 upcoming = await self.next_at()
             except Exception as exc:
                 streak.failed(exc)
                 upcoming = None
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             else:
-                streak.succeeded()
+                streak.succeeded(done)
             now = self._clock.now()
             self._metrics.scheduler_lag.set(
                 max(0.0, (now - upcoming).total_seconds()) if upcoming else 0.0

@@ -60,6 +60,45 @@ def test_operations_endpoints(server: RunningServer) -> None:
     assert "ringback_scheduler_lag_seconds" in metrics
 
 
+LOOPS = (
+    "timers",
+    "routing",
+    "outbox-relay",
+    "hub",
+    "mail",
+    "webhooks",
+    "expiry",
+    "housekeeping",
+    "switch-events",
+)
+
+
+def loop_figure(metrics: str, name: str, loop: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(f'ringback_loop_{name}{{loop="{loop}"}} '):
+            return float(line.rpartition(" ")[2])
+    raise AssertionError(f"no ringback_loop_{name} for {loop}")
+
+
+def test_each_loop_of_the_node_is_counted_in_the_metrics(server: RunningServer) -> None:
+    with server.client() as client:
+        assert create(client).status_code == 201
+        deadline = time.monotonic() + 20
+        while True:
+            metrics = client.get("/metrics").text
+            # The request's event is delivered by the relay and its offer made by routing.
+            delivered = loop_figure(metrics, "items_total", "outbox-relay")
+            if delivered >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert delivered >= 1
+    for loop in LOOPS:
+        assert loop_figure(metrics, "failures_total", loop) == 0, loop
+        assert loop_figure(metrics, "lag_seconds", loop) >= 0, loop
+    for loop in set(LOOPS) - {"switch-events"}:
+        assert loop_figure(metrics, "passes_total", loop) >= 1, loop
+
+
 def test_authentication_and_scope(server: RunningServer) -> None:
     with server.client(None) as anonymous:
         problem(anonymous.get("/api/v1/services"), 401, "unauthorized")

@@ -25,6 +25,7 @@ from ringback.clock import Clock
 from ringback.config import repository as config_repository
 from ringback.db import Database
 from ringback.logs import FailureStreak
+from ringback.metrics import LoopCounts
 
 log = structlog.get_logger(__name__)
 EXPIRING_STATES = (CallbackState.SCHEDULED, CallbackState.QUEUED)
@@ -63,20 +64,29 @@ async def expire_overdue(session: AsyncSession, *, now: datetime, limit: int) ->
     return expired
 
 
-async def run(db: Database, clock: Clock, *, interval_seconds: float, batch_size: int) -> None:
+async def run(
+    db: Database,
+    clock: Clock,
+    counts: LoopCounts | None = None,
+    *,
+    interval_seconds: float,
+    batch_size: int,
+) -> None:
     """Sweep now, then every ``interval_seconds``, in batches of ``batch_size``."""
-    streak = FailureStreak(log, "expiry sweep")
+    streak = FailureStreak(log, "expiry sweep", counts=counts)
     while True:
+        expired = 0
         try:
             while True:
                 async with db.transaction() as session:
                     done = await expire_overdue(session, now=clock.now(), limit=batch_size)
                 if done:
                     log.info("callbacks expired", count=len(done))
+                expired += len(done)
                 if len(done) < batch_size:
                     break
         except Exception as exc:
             streak.failed(exc)
         else:
-            streak.succeeded()
+            streak.succeeded(expired)
         await asyncio.sleep(interval_seconds)

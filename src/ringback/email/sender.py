@@ -31,6 +31,7 @@ from ringback.email.models import EmailMessage
 from ringback.email.service import QUEUED_TOPIC
 from ringback.email.states import EmailEvent, EmailState, transition
 from ringback.logs import FailureStreak
+from ringback.metrics import LoopCounts
 from ringback.outbox import OutboxEvent
 from ringback.settings import Settings
 
@@ -165,16 +166,16 @@ class EmailSender:
             attempted += 1
         return attempted
 
-    async def run(self, *, poll_seconds: float = 15.0) -> None:
+    async def run(self, counts: LoopCounts | None = None, *, poll_seconds: float = 15.0) -> None:
         """Retry deferred (or abandoned) messages until cancelled."""
-        streak = FailureStreak(log, "e-mail retry pass")
+        streak = FailureStreak(log, "e-mail retry pass", counts=counts)
         while True:
             try:
-                await self.send_due()
+                attempted = await self.send_due()
             except Exception as exc:
                 streak.failed(exc)
             else:
-                streak.succeeded()
+                streak.succeeded(attempted)
             await asyncio.sleep(poll_seconds)
 
     async def _attempt_apart(self, email_id: uuid.UUID) -> None:

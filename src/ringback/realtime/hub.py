@@ -20,6 +20,7 @@ from ringback.db import CommitNotice, Database
 from ringback.interactions import repository
 from ringback.interactions.models import AgentEvent
 from ringback.logs import FailureStreak
+from ringback.metrics import LoopCounts
 
 log = structlog.get_logger(__name__)
 FAILURE_PAUSE = 2.0  # seconds
@@ -102,17 +103,20 @@ class Hub:
                     listener.push(pushed)
         return len(events)
 
-    async def run(self) -> None:
-        streak = FailureStreak(log, "event fan-out")
+    async def run(self, counts: LoopCounts | None = None) -> None:
+        streak = FailureStreak(log, "event fan-out", counts=counts)
         while True:
             self._kick.clear()
+            events = 0
             try:
-                while await self.fan_out_once() == BATCH:
-                    pass
+                while (read := await self.fan_out_once()) > 0:
+                    events += read
+                    if read < BATCH:
+                        break
             except Exception as exc:
                 streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             else:
-                streak.succeeded()
+                streak.succeeded(events)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._poll)

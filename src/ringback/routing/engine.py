@@ -24,6 +24,7 @@ from ringback.db import Database
 from ringback.interactions import repository as interaction_repository
 from ringback.interactions.offers import Offer, offer
 from ringback.logs import FailureStreak
+from ringback.metrics import LoopCounts
 from ringback.routing.policy import FreeAgent, Refusal, Waiting, required_skills, route
 from ringback.scheduling.window import may_call
 
@@ -148,18 +149,19 @@ class RoutingEngine:
             free += await agent_repository.free_agents(session, channel, limit=limit)
         return free
 
-    async def run(self) -> None:
-        streak = FailureStreak(log, "routing pass")
+    async def run(self, counts: LoopCounts | None = None) -> None:
+        streak = FailureStreak(log, "routing pass", counts=counts)
         while True:
             self._kick.clear()
+            offers = 0
             try:
-                while await self.route_once() > 0:
-                    pass
+                while (made := await self.route_once()) > 0:
+                    offers += made
             except Exception as exc:
                 streak.failed(exc)
                 await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
             else:
-                streak.succeeded()
+                streak.succeeded(offers)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=self._max_sleep)
 

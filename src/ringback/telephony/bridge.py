@@ -11,6 +11,7 @@ from ringback.clock import Clock
 from ringback.db import Database
 from ringback.interactions import switch_events
 from ringback.interactions.reconcile import reconcile, settle_call
+from ringback.metrics import LoopCounts
 from ringback.outbox import OutboxEvent
 from ringback.telephony import repository
 from ringback.telephony.switch import (
@@ -54,11 +55,22 @@ class SwitchBridge:
     arrives as a :class:`SwitchReset`.
     """
 
-    def __init__(self, db: Database, clock: Clock, switch: Switch, *, shared: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        switch: Switch,
+        *,
+        shared: bool = False,
+        counts: LoopCounts | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self.switch = switch
         self._shared = shared
+        # Events arrive from the switch rather than from a loop of ours: each applied event is
+        # counted as a pass of the "switch-events" loop.
+        self._counts = counts
         self._failures: dict[EventPosition, int] = {}
         switch.subscribe(self.on_switch_event)
 
@@ -115,10 +127,14 @@ class SwitchBridge:
                     return  # another node applied it
                 await switch_events.apply(session, event, now=self._clock.now())
         except Exception:
+            if self._counts is not None:
+                self._counts.failed()
             if event.position is None or not await self._give_up_on(event):
                 raise  # a shared switch's stream resumes from the cursor: the event comes again
         else:
             self._failures.clear()
+            if self._counts is not None:
+                self._counts.passed(1)
 
     async def _give_up_on(self, event: SwitchEvent) -> bool:
         """After a few failures, step past an event that cannot be applied (a fault in the

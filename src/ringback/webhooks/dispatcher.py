@@ -25,7 +25,7 @@ from ringback import __version__
 from ringback.clock import Clock
 from ringback.db import CommitNotice, Database
 from ringback.logs import FailureStreak
-from ringback.metrics import Metrics
+from ringback.metrics import LoopCounts, Metrics
 from ringback.settings import Settings
 from ringback.webhooks import repository, service
 from ringback.webhooks.metrics import WebhookMetrics
@@ -202,17 +202,17 @@ class WebhookDispatcher:
             max(0.0, (now - min(oldest)).total_seconds()) if oldest else 0.0
         )
 
-    async def run(self) -> None:
+    async def run(self, counts: LoopCounts | None = None) -> None:
         """Pass after pass: when woken by a commit or a finished send, when a retry is due,
         and at least every second for what other nodes committed."""
-        streak = FailureStreak(log, "webhook pass")
+        streak = FailureStreak(log, "webhook pass", counts=counts)
         stats_due = 0.0
         try:
             while True:
                 self._wake.clear()
                 upcoming = None
                 try:
-                    await self.run_once()
+                    started = await self.run_once()
                     upcoming = await self.next_at()
                     if time.monotonic() >= stats_due:
                         await self.refresh_stats()
@@ -221,7 +221,7 @@ class WebhookDispatcher:
                     streak.failed(exc)
                     await asyncio.sleep(FAILURE_PAUSE)  # e.g. the database is down: do not spin
                 else:
-                    streak.succeeded()
+                    streak.succeeded(started)
                 sleep = POLL_SECONDS
                 if upcoming is not None:
                     sleep = min(sleep, max(0.0, (upcoming - self._clock.now()).total_seconds()))
