@@ -42,6 +42,7 @@ from ringback.metrics import LoopCounts, Metrics
 from ringback.outbox import OutboxRelay
 from ringback.realtime.api import router as events_router
 from ringback.realtime.hub import Hub
+from ringback.reports.api import router as reports_router
 from ringback.request_limits import RequestLimits
 from ringback.responses.api import router as responses_router
 from ringback.routing.engine import RoutingEngine
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(teamcomm_router)
     app.include_router(workspace_services_router)
     app.include_router(supervisor_router)
+    app.include_router(reports_router)
     app.include_router(webhooks_router)
     app.include_router(webhooks_supervisor_router)
     # The incumbents' callback APIs (docs/migrating.md), each of which a node may leave out.

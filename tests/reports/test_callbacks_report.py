@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.reports.conftest import E, S, Story, service_ids
+from tests.reports.conftest import S, Story, fall_back_story, service_ids
 
 from ringback.callbacks.service import Caller
-from ringback.callbacks.states import CallbackType, Channel
+from ringback.callbacks.states import Channel
 from ringback.db import Database
 from ringback.errors import RingbackError
 from ringback.reports.buckets import BucketSize
@@ -19,87 +19,6 @@ from ringback.reports.service import CallbackReport, ReportRequest, callbacks_re
 PARIS = ZoneInfo("Europe/Paris")
 SUPERVISOR = Caller(actor="supervisor:sue")
 NOW = datetime(2026, 10, 27, 12, tzinfo=UTC)
-
-
-def z(text: str) -> datetime:
-    """A UTC time written short: ``z("10-24 22:30")`` is 2026-10-24 22:30 UTC."""
-    return datetime.fromisoformat(f"2026-{text}:00+00:00")
-
-
-async def fall_back_story(db: Database) -> None:
-    """Seven callbacks of the Paris service around the night clocks go back (see each line)."""
-    async with db.transaction() as session:
-        service, queue = (await service_ids(session))["returning"]
-    story = Story()
-    # cb1: asked 00:30+02, dialled by ada ten minutes later, answered, completed at 00:50+02.
-    cb1 = story.callback(
-        service,
-        queue,
-        created_at=z("10-24 22:30"),
-        state=S.COMPLETED,
-        attempts=1,
-        contacted_at=z("10-24 22:41"),
-    )
-    story.event(cb1, z("10-24 22:40"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
-    story.event(cb1, z("10-24 22:41"), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
-    story.event(cb1, z("10-24 22:50"), E.COMPLETE, S.CONNECTED, S.COMPLETED, actor="ada")
-    # cb2: asked 02:10+02 by IVR, dialled by bob, no answer; failed at 02:10+01.
-    cb2 = story.callback(
-        service,
-        queue,
-        created_at=z("10-25 00:10"),
-        state=S.FAILED,
-        channel=Channel.IVR,
-        attempts=1,
-        last_result="no_answer",
-    )
-    story.event(cb2, z("10-25 00:20"), E.DIAL, S.ACCEPTED, S.DIALING, actor="bob")
-    story.event(cb2, z("10-25 00:21"), E.NO_CONTACT, S.DIALING, S.ACCEPTED, actor="switch")
-    story.event(cb2, z("10-25 01:10"), E.FAIL, S.ACCEPTED, S.FAILED, actor="bob")
-    # cb3: asked 02:15+01 from the app for a 04:00 slot; the customer cancels at 02:30+01.
-    cb3 = story.callback(
-        service,
-        queue,
-        created_at=z("10-25 01:15"),
-        state=S.CANCELLED,
-        type=CallbackType.SCHEDULED,
-        channel=Channel.MOBILE,
-        desired_time=z("10-25 03:00"),
-    )
-    story.event(cb3, z("10-25 01:30"), E.CANCEL, S.SCHEDULED, S.CANCELLED, actor="customer")
-    # cb4: delayed, asked 02:20+01, due 03:00+01, expired at 05:00+01.
-    cb4 = story.callback(
-        service,
-        queue,
-        created_at=z("10-25 01:20"),
-        state=S.EXPIRED,
-        type=CallbackType.DELAYED,
-        desired_time=z("10-25 02:00"),
-    )
-    story.event(cb4, z("10-25 02:00"), E.DUE, S.SCHEDULED, S.QUEUED, actor="scheduler")
-    story.event(cb4, z("10-25 04:00"), E.EXPIRE, S.QUEUED, S.EXPIRED, actor="scheduler")
-    # cb5: asked 00:05+02 for the 01:00+02 slot; first dialled 20 minutes late, no answer;
-    # dialled again, answered; completed by ada at 01:30+02.
-    cb5 = story.callback(
-        service,
-        queue,
-        created_at=z("10-24 22:05"),
-        state=S.COMPLETED,
-        type=CallbackType.SCHEDULED,
-        attempts=2,
-        contacted_at=z("10-24 23:26"),
-        desired_time=z("10-24 23:00"),
-    )
-    story.event(cb5, z("10-24 23:00"), E.DUE, S.SCHEDULED, S.QUEUED, actor="scheduler")
-    story.event(cb5, z("10-24 23:20"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
-    story.event(cb5, z("10-24 23:21"), E.NO_CONTACT, S.DIALING, S.ACCEPTED, actor="switch")
-    story.event(cb5, z("10-24 23:25"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
-    story.event(cb5, z("10-24 23:26"), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
-    story.event(cb5, z("10-24 23:30"), E.COMPLETE, S.CONNECTED, S.COMPLETED, actor="ada")
-    # cb6: asked the evening before the range, still queued; cb7: asked 02:40+01, still queued.
-    story.callback(service, queue, created_at=z("10-24 21:50"), state=S.QUEUED)
-    story.callback(service, queue, created_at=z("10-25 01:40"), state=S.QUEUED)
-    await story.write(db)
 
 
 async def report(db: Database, caller: Caller = SUPERVISOR, **asked: object) -> CallbackReport:

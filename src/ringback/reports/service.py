@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,7 @@ from ringback.errors import RingbackError, invalid
 from ringback.reports import repository
 from ringback.reports.buckets import Bucket, BucketSize, Locator, buckets, count_buckets
 from ringback.reports.repository import QUARTER_SECONDS, Scope
+from ringback.scheduling.zones import check_zone
 from ringback.telephony.switch import DialResult
 
 MAX_SPAN = timedelta(days=400)
@@ -119,11 +120,9 @@ def _zone(asked: str | None, service_zones: Sequence[str]) -> ZoneInfo:
     """The zone asked for; else the services' own when they share one; else UTC."""
     if asked is not None:
         try:
-            return ZoneInfo(asked)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise invalid(
-                "unknown-time-zone", f"{asked!r} is not an IANA time zone", field="time_zone"
-            ) from None
+            return ZoneInfo(check_zone(asked))
+        except ValueError as refused:
+            raise invalid("unknown-time-zone", str(refused), field="time_zone") from None
     zones = set(service_zones)
     return ZoneInfo(zones.pop()) if len(zones) == 1 else ZoneInfo("UTC")
 
