@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import intake, push, routing, scale, sip_calls, timers
+from bench import intake, push, reports, routing, scale, sip_calls, timers
 from bench.common import ScenarioResult, table, write_json
 
 SCENARIOS: dict[str, Callable[[str, str], ScenarioResult]] = {
@@ -14,6 +14,7 @@ SCENARIOS: dict[str, Callable[[str, str], ScenarioResult]] = {
     "routing": routing.run,
     "push": push.run,
     "scale": scale.run,
+    "reports": reports.run,
     "sip": sip_calls.run,
 }
 ENGINES = ("sqlite", "postgres")

@@ -35,6 +35,13 @@ FIGURES = {
         "sql timers due",
     ),
     "push": ("offers at 20", "p50 at 20", "p95 at 20", "p99 at 20", "RSS/connection at 20"),
+    "reports": (
+        "callbacks by day p50 @2,000",
+        "callbacks by 15 min p50 @2,000",
+        "handling by day p50 @2,000",
+        "dispositions p50 @2,000",
+        "answer rate p50 @2,000",
+    ),
 }
 EXACT = ("early", "skipped", "doubled")  # timers: counts that must be zero
 WITH_BASELINE = {
@@ -42,6 +49,7 @@ WITH_BASELINE = {
     "routing": "offers/s",
     "scale": "rss after burst @100%",
     "push": "p95 at 20",
+    "reports": "callbacks by day p50 @2,000",
 }
 
 

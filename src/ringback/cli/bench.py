@@ -20,6 +20,7 @@ class Scenario(StrEnum):
     ROUTING = "routing"
     PUSH = "push"
     SCALE = "scale"
+    REPORTS = "reports"
     SIP = "sip"
     ALL = "all"
 

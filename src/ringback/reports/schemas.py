@@ -63,7 +63,12 @@ class SpreadRead(BaseModel):
     p90_seconds: float | None = Field(description="90th percentile (nearest rank).")
 
 
+NO_SPREAD = SpreadRead(count=0, p50_seconds=None, p90_seconds=None)
+
+
 def spread_read(values: Sequence[float]) -> SpreadRead:
+    if not values:
+        return NO_SPREAD  # most short buckets: read-only, so one object serves them all
     spread = Spread.of(values)
     return SpreadRead(count=spread.count, p50_seconds=spread.p50, p90_seconds=spread.p90)
 
