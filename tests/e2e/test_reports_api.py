@@ -169,23 +169,25 @@ def _key(server: RunningServer, name: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "code"),
     [
-        ({"from": "2026-10-25T00:00:00"}, "from"),  # no offset
-        ({"from": "1761350400"}, "from"),  # seconds, not a time
-        ({"to": "2026-10-24T00:00:00+02:00"}, "to"),
-        ({"to": "2028-01-01T00:00:00Z"}, "to"),
-        ({"to": "2026-12-31T00:00:00Z", "bucket": "15min"}, "bucket"),
-        ({"bucket": "minute"}, "bucket"),
-        ({"service": "nope"}, "service"),
-        ({"channel": "fax"}, "channel"),
-        ({"time_zone": "Mars/Olympus"}, "time_zone"),
-        ({"format": "xml"}, "format"),
-        ({"on_time_minutes": "-1"}, "on_time_minutes"),
+        ({"from": "2026-10-25T00:00:00"}, "from", "invalid-request"),  # no offset
+        ({"from": "1761350400"}, "from", "invalid-request"),  # seconds, not a time
+        ({"to": "2026-10-24T00:00:00+02:00"}, "to", "invalid-range"),
+        ({"to": "2028-01-01T00:00:00Z"}, "to", "invalid-range"),
+        ({"to": "2026-12-31T00:00:00Z", "bucket": "15min"}, "bucket", "too-many-buckets"),
+        ({"bucket": "minute"}, "bucket", "invalid-request"),
+        ({"service": "nope"}, "service", "unknown-service"),
+        ({"queue": "nope"}, "queue", "unknown-queue"),
+        ({"agent": "nope"}, "agent", "unknown-agent"),
+        ({"channel": "fax"}, "channel", "invalid-request"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "unknown-time-zone"),
+        ({"format": "xml"}, "format", "invalid-request"),
+        ({"on_time_minutes": "-1"}, "on_time_minutes", "invalid-request"),
     ],
 )
 def test_bad_input_is_a_problem_naming_the_field(
-    server: RunningServer, change: dict[str, str], field: str
+    server: RunningServer, change: dict[str, str], field: str, code: str
 ) -> None:
     answer = httpx.get(
         f"{server.url}/api/v1/reports/callbacks",
@@ -194,4 +196,4 @@ def test_bad_input_is_a_problem_naming_the_field(
     )
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.json()["field"] == field
+    assert (answer.json()["field"], answer.json()["code"]) == (field, code)

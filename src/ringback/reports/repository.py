@@ -46,6 +46,7 @@ class Scope:
     channel: Channel | None = None
     agent_id: int | None = None
     agent_login: str | None = None
+    phone: str | None = None  # one customer's number (E.164): the best time to call's history
 
     @property
     def first_quarter(self) -> int:
@@ -71,6 +72,8 @@ def _callbacks(query: Q, scope: Scope) -> Q:
         found = found.where(Callback.queue_id == scope.queue_id)
     if scope.channel is not None:
         found = found.where(Callback.channel == scope.channel)
+    if scope.phone is not None:
+        found = found.where(Callback.phone == scope.phone)
     return found  # type: ignore[no-any-return]
 
 
@@ -262,7 +265,7 @@ def _interactions(query: Q, scope: Scope) -> Q:
 class HandledInteraction:
     id: uuid.UUID
     agent_id: int
-    accepted_at: datetime | None
+    reached_at: datetime  # accepted, or (handed over by a colleague) offered
     ended_at: datetime
     disposition: str | None
 
@@ -273,7 +276,7 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         select(
             Interaction.id,
             Interaction.agent_id,
-            Interaction.accepted_at,
+            func.coalesce(Interaction.accepted_at, Interaction.offered_at),
             Interaction.ended_at,
             Interaction.disposition,
         ).where(
@@ -284,8 +287,8 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         scope,
     )
     return [
-        HandledInteraction(i, agent, accepted, ended, code)
-        for i, agent, accepted, ended, code in await session.execute(query)
+        HandledInteraction(i, agent, reached, ended, code)
+        for i, agent, reached, ended, code in await session.execute(query)
         if ended is not None
     ]
 

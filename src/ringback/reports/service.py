@@ -16,7 +16,7 @@ from ringback.callbacks.service import Caller
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
 from ringback.config import repository as config_repository
 from ringback.errors import RingbackError, invalid
-from ringback.reports import repository
+from ringback.reports import answer_rates, repository
 from ringback.reports.buckets import Bucket, BucketSize, Locator, buckets, count_buckets
 from ringback.reports.repository import QUARTER_SECONDS, Scope
 from ringback.scheduling.zones import check_zone
@@ -58,11 +58,11 @@ async def resolve(
     """Check the range and the filters (422 naming the field); find the zone and buckets."""
     for name, value in (("from", request.start), ("to", request.end)):
         if value.tzinfo is None:
-            raise invalid("time-without-offset", f"{name} needs a UTC offset", field=name)
+            raise invalid("time-without-zone", f"{name} needs a UTC offset", field=name)
     if request.end <= request.start:
-        raise invalid("empty-range", "to must be later than from", field="to")
+        raise invalid("invalid-range", "to must be later than from", field="to")
     if request.end - request.start > MAX_SPAN:
-        raise invalid("range-too-long", f"at most {MAX_SPAN.days} days per report", field="to")
+        raise invalid("invalid-range", f"at most {MAX_SPAN.days} days per report", field="to")
     if bucketed and count_buckets(request.start, request.end, request.bucket) > MAX_BUCKETS:
         raise invalid(
             "too-many-buckets",
@@ -345,8 +345,7 @@ async def handling_report(
     held = _hold_seconds(await repository.call_states_of_held(session, scope))
     for item in handled:
         for figures in targets(item.ended_at, item.agent_id):
-            start = item.accepted_at or item.ended_at
-            figures.handle.append((item.ended_at - start).total_seconds())
+            figures.handle.append((item.ended_at - item.reached_at).total_seconds())
             figures.hold.append(held.get(item.id, 0.0))
     for stretch in await repository.after_call_work(session, scope):
         ended = stretch.end or now
@@ -446,11 +445,9 @@ async def answer_rate_report(
 ) -> AnswerRateReport:
     """Dials and answers by local hour of day and day of week."""
     found = await resolve(session, request=request, caller=caller, bucketed=False)
+    counts = await answer_rates.tally(session, found.scope, found.zone)
     cells = [AnswerCell(day, hour) for day in range(7) for hour in range(24)]
-    for row in await repository.dial_results(session, found.scope):
-        local = _quarter_start(found.scope, row.quarter).astimezone(found.zone)
-        cell = cells[local.weekday() * 24 + local.hour]
-        cell.attempts += row.count
-        if row.result == DialResult.ANSWERED:
-            cell.answered += row.count
+    for cell in cells:
+        if (found_here := counts.get((cell.weekday, cell.hour))) is not None:
+            cell.attempts, cell.answered = found_here.attempts, found_here.answered
     return AnswerRateReport(found.zone, cells)
