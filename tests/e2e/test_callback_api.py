@@ -390,7 +390,12 @@ def test_cancel_reschedule_history_and_position(server: RunningServer) -> None:
         queued = [create(client, phone=f"+44 20 7946 00{n:02d}").json() for n in range(3)]
         position = client.get(f"/api/v1/callbacks/{queued[2]['id']}/position").json()
         assert (position["position"], position["ahead"], position["queue"]) == (3, 2, "support")
-        assert position["estimated_wait_seconds"] == 600
+        # No agent works on the queue: a place in line, but no wait to promise.
+        assert (position["estimated_wait_seconds"], position["estimated_wait_p90_seconds"]) == (
+            None,
+            None,
+        )
+        assert position["method"] == "no-agent-staffed"
 
         cancelled = client.post(
             f"/api/v1/callbacks/{queued[0]['id']}/cancel", json={"reason": "solved by e-mail"}

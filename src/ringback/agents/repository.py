@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -109,6 +109,28 @@ async def free_agents(
         .with_for_update(skip_locked=True, of=AgentChannelStatus)
     )
     return [(status, agent) for status, agent in rows]
+
+
+async def signed_in(session: AsyncSession, channel: AgentChannel) -> Sequence[Row[list[str], bool]]:
+    """(skills, free) of each active agent working on ``channel``: Ready, whether idle (free) or
+    holding an offer or an interaction, or in After Call Work. One row per agent: bounded by
+    the staff, not by the traffic."""
+    free = and_(
+        AgentChannelStatus.status == AgentStatus.READY,
+        AgentChannelStatus.offered.is_(None),
+        AgentChannelStatus.busy_with.is_(None),
+    )
+    return (
+        await session.execute(
+            select(Agent.skills, free)
+            .join(Agent, Agent.id == AgentChannelStatus.agent_id)
+            .where(
+                AgentChannelStatus.channel == channel,
+                AgentChannelStatus.status.in_([AgentStatus.READY, AgentStatus.AFTER_CALL_WORK]),
+                Agent.active,
+            )
+        )
+    ).all()
 
 
 async def acw_ending(

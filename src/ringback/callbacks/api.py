@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from ringback.auth import ApiUnit
 from ringback.callbacks import repository, service
 from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.queue_load import RecentLoads
 from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import (
     CallbackCancel,
@@ -31,6 +32,8 @@ from ringback.runtime import RuntimeDep
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
 # Intake reads its service at most once a second per service (recent_services.py).
 RECENT_SERVICES = RecentServices()
+# A queue's agents and handle time, for the position endpoint, at most once a second per service.
+RECENT_LOADS = RecentLoads()
 
 
 @router.post("", status_code=201, response_model=CallbackRead)
@@ -170,7 +173,11 @@ async def callback_position(
 ) -> PositionRead:
     """Place in the queue and the expected wait."""
     found = await service.position(
-        api.session, callback_id=callback_id, caller=api.caller, now=runtime.clock.now()
+        api.session,
+        callback_id=callback_id,
+        caller=api.caller,
+        now=runtime.clock.now(),
+        recent_loads=RECENT_LOADS,
     )
     return PositionRead(
         id=found.callback.id,
@@ -178,12 +185,15 @@ async def callback_position(
         queue=found.service.queue,
         position=found.ahead + 1 if found.ahead is not None else None,
         ahead=found.ahead,
-        estimated_wait_seconds=int(found.estimated_wait.total_seconds())
-        if found.estimated_wait is not None
-        else None,
+        estimated_wait_seconds=_seconds(found.estimated_wait),
+        estimated_wait_p90_seconds=_seconds(found.estimated_wait_p90),
         estimated_time=found.estimated_time,
         method=found.method,
     )
+
+
+def _seconds(wait: timedelta | None) -> int | None:
+    return round(wait.total_seconds()) if wait is not None else None
 
 
 def _encode_cursor(created_at: datetime, callback_id: uuid.UUID) -> str:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
+    Row,
     Table,
     and_,
     bindparam,
@@ -27,7 +28,12 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ringback import ratelimit
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
-from ringback.callbacks.states import ACTIVE_STATES, WAITING_LIST_STATES, CallbackState
+from ringback.callbacks.states import (
+    ACTIVE_STATES,
+    WAITING_LIST_STATES,
+    CallbackEvent,
+    CallbackState,
+)
 from ringback.contacts.models import Contact, ContactHistory, ContactPhone
 from ringback.db import upsert
 from ringback.outbox import OutboxEvent
@@ -228,6 +234,29 @@ async def history(session: AsyncSession, callback_id: uuid.UUID) -> Sequence[Cal
             select(CallbackHistory)
             .where(CallbackHistory.callback_id == callback_id)
             .order_by(CallbackHistory.id)
+        )
+    ).all()
+
+
+async def recent_steps(
+    session: AsyncSession, *, queue_id: int, since: datetime, limit: int
+) -> Sequence[Row[uuid.UUID, int, datetime, CallbackEvent, CallbackState, int]]:
+    """(callback, id, at, event, to_state, service) of the newest history rows of the queue's
+    callbacks since ``since``, at most ``limit``: read back from the end of the time index."""
+    return (
+        await session.execute(
+            select(
+                CallbackHistory.callback_id,
+                CallbackHistory.id,
+                CallbackHistory.at,
+                CallbackHistory.event,
+                CallbackHistory.to_state,
+                Callback.service_id,
+            )
+            .join(Callback, Callback.id == CallbackHistory.callback_id)
+            .where(CallbackHistory.at >= since, Callback.queue_id == queue_id)
+            .order_by(CallbackHistory.at.desc(), CallbackHistory.id.desc())
+            .limit(limit)
         )
     ).all()
 

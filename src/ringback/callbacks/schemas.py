@@ -149,9 +149,19 @@ class PositionRead(BaseModel):
     queue: str
     position: int | None = Field(description="1 is next; null unless the callback is queued.")
     ahead: int | None
-    estimated_wait_seconds: int | None
+    estimated_wait_seconds: int | None = Field(
+        description="The expected (mean) wait; null when no agent who can take the queue is "
+        "working, or the callback is not waiting."
+    )
+    estimated_wait_p90_seconds: int | None = Field(
+        default=None,
+        description="Queued callbacks only: nine in ten are offered within this many seconds.",
+    )
     estimated_time: datetime | None = Field(description="When an agent is expected to call.")
-    method: str = Field(description="How the estimate was made.")
+    method: str = Field(
+        description='How the estimate was made: "erlang-position", "configured-handle-time '
+        '(no history yet)", "no-agent-staffed", "due-time" or "not-waiting".'
+    )
 
 
 class AvailabilitySlot(BaseModel):

@@ -16,6 +16,7 @@ from ringback import outbox, ratelimit
 from ringback.callbacks import changes, intake, repository
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
 from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.queue_load import RecentLoads, queue_wait
 from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import (
@@ -27,6 +28,7 @@ from ringback.callbacks.states import (
     transition,
 )
 from ringback.callbacks.timing import Plan, plan_at, plan_callback
+from ringback.callbacks.waits import NO_AGENT_STAFFED
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.config.schema import DuplicatePolicy
@@ -376,21 +378,40 @@ class Position:
     callback: Callback
     service: Service
     ahead: int | None
-    estimated_wait: timedelta | None
+    estimated_wait: timedelta | None  # the expected (mean) wait
     estimated_time: datetime | None
     method: str  # how the estimate was made
+    # Nine callbacks in ten are offered by then (queued callbacks only).
+    estimated_wait_p90: timedelta | None = None
 
 
 async def position(
-    session: AsyncSession, *, callback_id: uuid.UUID, caller: Caller, now: datetime
+    session: AsyncSession,
+    *,
+    callback_id: uuid.UUID,
+    caller: Caller,
+    now: datetime,
+    recent_loads: RecentLoads | None = None,
 ) -> Position:
-    """Place in the queue and a first wait estimate: callbacks ahead times the handle time."""
+    """Place in the queue and the expected wait, from the agents working on the queue and its
+    recent handle time (callbacks/waits.py); ``recent_loads``: the queue as read a second ago."""
     callback, service = await get_callback(session, callback_id=callback_id, caller=caller)
-    handle = timedelta(seconds=service.config.average_handle_seconds)
     if callback.state is CallbackState.QUEUED:
         ahead = await repository.count_ahead(session, callback)
-        wait = handle * ahead
-        return Position(callback, service, ahead, wait, now + wait, "queue-ahead-x-handle-time")
+        found = await queue_wait(
+            session, service=service, ahead=ahead, now=now, recent=recent_loads
+        )
+        if found is None:
+            return Position(callback, service, ahead, None, None, NO_AGENT_STAFFED)
+        return Position(
+            callback,
+            service,
+            ahead,
+            found.expected,
+            now + found.expected,
+            found.method,
+            estimated_wait_p90=found.p90,
+        )
     if callback.state is CallbackState.SCHEDULED and callback.due_at is not None:
         wait = max(callback.due_at - now, timedelta())
         return Position(callback, service, None, wait, callback.due_at, "due-time")

@@ -49,6 +49,8 @@ class Interaction(Base):
             sqlite_where=text("offer_expires_at IS NOT NULL"),
         ),
         Index("ix_interactions_agent", "agent_id", "state", "created_at"),
+        # The reports read interactions by the time they ended (reports/repository.py).
+        Index("ix_interactions_ended_at", "ended_at"),
     )
 
 
