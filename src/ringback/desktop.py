@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 BUNDLE = Path(__file__).parent / "ui"
 # The pages of the single-page app; every other path stays the API's (and its 404s).
-PAGES = ("/", "/supervisor")
+PAGES = ("/", "/supervisor", "/reports")
 # The bundle loads nothing from elsewhere and runs no inline script.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

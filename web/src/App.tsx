@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api, rememberCsrf, unwrap, type Agent } from "./api/client";
 import { ApiProblem, messageOf } from "./lib/problems";
 import { Desk } from "./views/Desk";
 import { Login } from "./views/Login";
 import { Supervisor } from "./views/Supervisor";
+
+// The reports and their charts come with that page only: the agent's desk never loads them.
+const Reports = lazy(() => import("./views/Reports"));
 
 type Session = { agent: Agent } | "unknown" | "signed-out";
 
@@ -36,6 +39,13 @@ export function App() {
           setSession({ agent });
         }}
       />
+    );
+  }
+  if (location.pathname === "/reports") {
+    return (
+      <Suspense fallback={<p className="loading">Loading…</p>}>
+        <Reports agent={session.agent} onSignedOut={signedOut} />
+      </Suspense>
     );
   }
   if (location.pathname === "/supervisor") return <Supervisor agent={session.agent} onSignedOut={signedOut} />;

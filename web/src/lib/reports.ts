@@ -101,12 +101,19 @@ export function reportQuery(filters: ReportFilters, zone: string): ReportQuery {
   return query;
 }
 
+/** A report's own query: the dispositions and the answer rate are not counted in buckets. */
+export function queryFor(report: ReportName, query: ReportQuery): ReportQuery {
+  if (report === "callbacks" || report === "handling") return query;
+  return Object.fromEntries(Object.entries(query).filter(([key]) => key !== "bucket"));
+}
+
 /** The link that downloads a report as CSV, with the same filters. */
 export function csvHref(report: ReportName, query: ReportQuery): string {
-  const params = new URLSearchParams({ ...query, format: "csv" });
-  if (report === "dispositions" || report === "answer-rate") params.delete("bucket");
-  return `/api/v1/reports/${report}?${params.toString()}`;
+  return `/api/v1/reports/${report}?${new URLSearchParams({ ...queryFor(report, query), format: "csv" }).toString()}`;
 }
+
+/** The channels a callback was asked for through, as the filter names them. */
+export const REQUEST_CHANNEL: Record<string, string> = { web: "Web page", mobile: "Mobile app", ivr: "Phone menu (IVR)", agent: "Agent" };
 
 /** The zone the reports are counted in: the chosen service's; else the one every service
  * shares; else the supervisor's own. */

@@ -145,6 +145,7 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
       <span className="brand">Ringback · Supervisor</span>
       <span className="agent">{agent.name}</span>
       <nav aria-label="Pages">
+        {supervisor && <a href="/reports">Reports</a>}
         <a href="/">My desk</a>
         <button type="button" className="plain" onClick={() => void signOut()}>
           Sign out
