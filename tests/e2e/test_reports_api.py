@@ -175,6 +175,8 @@ def _key(server: RunningServer, name: str) -> dict[str, str]:
         ({"from": "1761350400"}, "from", "invalid-request"),  # seconds, not a time
         ({"to": "2026-10-24T00:00:00+02:00"}, "to", "invalid-range"),
         ({"to": "2028-01-01T00:00:00Z"}, "to", "invalid-range"),
+        ({"from": "0001-01-01T00:00:00+14:00"}, "from", "invalid-range"),
+        ({"to": "9999-12-31T23:59:59-12:00"}, "to", "invalid-range"),
         ({"to": "2026-12-31T00:00:00Z", "bucket": "15min"}, "bucket", "too-many-buckets"),
         ({"bucket": "minute"}, "bucket", "invalid-request"),
         ({"service": "nope"}, "service", "unknown-service"),

@@ -24,6 +24,7 @@ from ringback.telephony.switch import DialResult
 
 MAX_SPAN = timedelta(days=400)
 MAX_BUCKETS = 5000
+YEARS = range(1970, 9000)
 FAILURE_REASONS = (*(str(r) for r in DialResult if r is not DialResult.ANSWERED), "none")
 S = CallbackState
 
@@ -59,6 +60,11 @@ async def resolve(
     for name, value in (("from", request.start), ("to", request.end)):
         if value.tzinfo is None:
             raise invalid("time-without-zone", f"{name} needs a UTC offset", field=name)
+        # Far from today a zone's arithmetic runs off the calendar; no history is there anyway.
+        if value.year not in YEARS:
+            raise invalid(
+                "invalid-range", f"{name} must be between the years 1970 and 9000", field=name
+            )
     if request.end <= request.start:
         raise invalid("invalid-range", "to must be later than from", field="to")
     if request.end - request.start > MAX_SPAN:
