@@ -27,6 +27,7 @@ from ringback.callbacks.schemas import (
 from ringback.callbacks.states import CallbackState
 from ringback.config import repository as config_repository
 from ringback.errors import invalid
+from ringback.reports.answer_rates import ANSWER_RATES
 from ringback.runtime import RuntimeDep
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["callbacks"])
@@ -65,6 +66,7 @@ async def create_callback(
             settings.rate_limit_per_phone_per_hour, timedelta(hours=1)
         ),
         recent_services=RECENT_SERVICES,
+        answer_rates=ANSWER_RATES,
     )
     response.headers["Location"] = f"/api/v1/callbacks/{result.callback.id}"
     if not result.created:

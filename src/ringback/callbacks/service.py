@@ -13,9 +13,10 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback import outbox, ratelimit
-from ringback.callbacks import changes, intake, repository
+from ringback.callbacks import best_time, changes, intake, repository
+from ringback.callbacks.best_time import AnswerRates
 from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey
-from ringback.callbacks.phones import normalise_phone
+from ringback.callbacks.phones import normalise_phone, phone_time_zone
 from ringback.callbacks.queue_load import RecentLoads, queue_wait
 from ringback.callbacks.recent_services import RecentServices
 from ringback.callbacks.schemas import CallbackCreate
@@ -95,10 +96,13 @@ async def create_callback(
     idempotency_key: str | None = None,
     phone_budget: PhoneBudget | None = None,
     recent_services: RecentServices | None = None,
+    answer_rates: AnswerRates | None = None,
 ) -> Created:
     """Validate and store a callback request, booking its slot when it has one.
 
     ``recent_services``: take the service as read at most a second ago (the Callback API does).
+    ``answer_rates``: where a service with best_time_to_call reads its answer history; without
+    it, no callback is moved (callbacks/best_time.py).
     """
     if idempotency_key is not None:
         replay = await _replay(session, request=request, caller=caller, key=idempotency_key)
@@ -110,6 +114,23 @@ async def create_callback(
     settings = service.config
     phone = normalise_phone(request.phone, settings.default_region)
     plan = plan_callback(settings, request.type, request.desired_time, now)
+    moved = None
+    if (
+        settings.best_time_to_call
+        and request.type is CallbackType.DELAYED
+        and answer_rates is not None
+    ):
+        moved = await best_time.better_plan(
+            session,
+            service=service,
+            plan=plan,
+            phone=phone,
+            customer_zone=request.time_zone or phone_time_zone(phone),
+            now=now,
+            answer_rates=answer_rates,
+        )
+        if moved is not None:
+            plan = moved.plan
     budget = None
     if phone_budget is not None:
         budget = ratelimit.Budget(
@@ -151,6 +172,19 @@ async def create_callback(
         on_file=on_file,
         slot_start=await _book_slot(session, service, plan),
     )
+    if moved is not None:
+        # The request's own event already carries the moved due time: history only.
+        session.add(
+            CallbackHistory(
+                callback_id=callback.id,
+                at=now,
+                actor=best_time.ACTOR,
+                event=CallbackEvent.RESCHEDULE,
+                from_state=plan.state,
+                to_state=plan.state,
+                reason=moved.reason,
+            )
+        )
     _remember(session, idempotency_key, request, caller, callback, now)
     return Created(callback, service, created=True)
 

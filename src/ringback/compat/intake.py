@@ -27,6 +27,7 @@ from ringback.compat import repository
 from ringback.config import repository as config_repository
 from ringback.config.repository import Service
 from ringback.errors import RingbackError, invalid, not_found
+from ringback.reports.answer_rates import ANSWER_RATES
 
 # The data key of the numbers kept beside the one called, shown to the agent with the rest.
 ALTERNATES_KEY = "alternate_numbers"
@@ -142,6 +143,7 @@ async def ask(
         now=now,
         idempotency_key=idempotency_key,
         phone_budget=phone_budget,
+        answer_rates=ANSWER_RATES,
     )
     if not created.created:
         return created

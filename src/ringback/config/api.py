@@ -37,6 +37,14 @@ class ServiceRead(BaseModel):
     booking_horizon_days: int
     min_lead_minutes: int
     delay_minutes: int
+    best_time_to_call: bool = Field(
+        description="Whether a delayed callback may be moved, up to best_time_window_minutes "
+        "after its planned time, to the hour its number answers best (docs/reports.md)."
+    )
+    best_time_window_minutes: int
+    best_time_min_calls: int = Field(
+        description="Dials the service needs in its last eight weeks before it moves a callback."
+    )
     open_now: bool
     next_open: datetime | None
 
@@ -61,6 +69,9 @@ def _read(service: Service, now: datetime) -> ServiceRead:
         booking_horizon_days=settings.booking_horizon_days,
         min_lead_minutes=settings.min_lead_minutes,
         delay_minutes=settings.delay_minutes,
+        best_time_to_call=settings.best_time_to_call,
+        best_time_window_minutes=settings.best_time_window_minutes,
+        best_time_min_calls=settings.best_time_min_calls,
         open_now=settings.hours.is_open(now),
         next_open=settings.hours.next_open(now),
     )

@@ -198,6 +198,12 @@ class ServiceConfig(Strict):
     ring_seconds: int | None = Field(default=None, ge=5, le=600)
     # What the supervisor page watches on the service's queue.
     thresholds: ThresholdsConfig = Field(default_factory=ThresholdsConfig)
+    # Best time to call (docs/reports.md): a delayed callback may be called up to
+    # best_time_window_minutes after its planned time, at the hour its number is most likely
+    # to answer, once the service has best_time_min_calls dials in its last eight weeks.
+    best_time_to_call: bool = False
+    best_time_window_minutes: int = Field(default=240, ge=15, le=7 * 24 * 60)
+    best_time_min_calls: int = Field(default=100, ge=1)
 
     @field_validator("caller_id")
     @classmethod
@@ -211,6 +217,14 @@ class ServiceConfig(Strict):
     def _valid_window(cls, value: str) -> str:
         OpenPeriod.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _best_time_has_delayed_callbacks(self) -> Self:
+        if self.best_time_to_call and CallbackType.DELAYED not in self.types:
+            raise ValueError(
+                "best_time_to_call = true needs the delayed type: only delayed callbacks are moved"
+            )
+        return self
 
     @property
     def names(self) -> list[str]:
