@@ -29,6 +29,7 @@ from ringback.compat import genesys_cloud, gms, oauth
 from ringback.config.api import router as services_router
 from ringback.config.service import simulator_script
 from ringback.contacts.api import router as contacts_router
+from ringback.customers.links import link_key
 from ringback.db import CommitNotice, Database
 from ringback.desktop import mount_desktop
 from ringback.email.sender import EmailSender
@@ -248,6 +249,7 @@ async def _start_node(
         db.on_commit(listener)
     await bridge.start()
     await hub.start()
+    await link_key(db, settings)  # made at the first start, then read by every node
     return Runtime(
         settings, db, clock, metrics, timers, relay, routing, hub, bridge, mail, webhooks
     )

@@ -18,6 +18,7 @@ from ringback.config.models import (
     ServiceRow,
 )
 from ringback.contacts.models import Contact, ContactEmail, ContactHistory, ContactPhone
+from ringback.customers.models import SigningKey
 from ringback.db import Base
 from ringback.email.models import EmailMessage
 from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
@@ -59,6 +60,7 @@ __all__ = [
     "RateLimitWindow",
     "RoutingPointRow",
     "ServiceRow",
+    "SigningKey",
     "SlotBooking",
     "StandardResponse",
     "StandardResponseService",

@@ -85,6 +85,17 @@ class Settings(BaseSettings):
     # How often callbacks waiting past their service's expire_after_hours are looked for.
     expiry_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
 
+    # The customer's page (docs/customers.md). Links are signed with a key derived from
+    # secret_key, which every node must share; when unset, one is made at first start and kept
+    # in the database. A link stops working customer_link_days after its callback ended.
+    # public_url (e.g. https://callbacks.bank.example) makes absolute links; when unset, the
+    # Callback API answers with links on the address each request was made to.
+    secret_key: SecretStr | None = None
+    customer_link_days: int = Field(default=7, ge=1, le=366)
+    public_url: str | None = None
+    # Changes (move, note, cancel) a customer's page may make per callback per hour.
+    customer_actions_per_hour: int = Field(default=20, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -103,6 +114,16 @@ class Settings(BaseSettings):
             if not origin.startswith(("http://", "https://")):
                 raise ValueError(f"an origin is scheme://host[:port], not {origin!r}")
         return origins
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"the public URL is http(s)://host[:port][/path], not {value!r}")
+        return value
 
     @field_validator("mail_from")
     @classmethod

@@ -155,6 +155,7 @@ def test_create_get_and_list(server: RunningServer) -> None:
             "desired_time": None,
             "queued_at": None,
             "desired_time_local": None,
+            "manage_url": None,
         } == {
             "id": None,
             "state": "queued",
@@ -169,6 +170,8 @@ def test_create_get_and_list(server: RunningServer) -> None:
             "queued_at": None,
             "slot": None,
             "name": "Ada",
+            "email": None,
+            "language": None,
             "data": {"order": "A-17"},
             "instructions": "Ask for Ada",
             "priority": 70,
@@ -176,7 +179,10 @@ def test_create_get_and_list(server: RunningServer) -> None:
             "max_attempts": 3,
             "created_at": None,
             "updated_at": None,
+            "manage_url": None,
         }
+        # The customer's link, on the address the request was made to (no public URL is set).
+        assert body["manage_url"].startswith(f"{server.url}/c/")
         assert client.get(f"/api/v1/callbacks/{body['id']}").json() == body
         create(client, phone="+44 20 7946 0019")
         create(client, phone="+44 20 7946 0020", type="delayed")

@@ -26,6 +26,7 @@ from ringback.callbacks.schemas import (
 )
 from ringback.callbacks.states import CallbackState
 from ringback.config import repository as config_repository
+from ringback.customers.answers import CustomerLinksDep
 from ringback.errors import invalid
 from ringback.reports.answer_rates import ANSWER_RATES
 from ringback.runtime import RuntimeDep
@@ -43,6 +44,7 @@ async def create_callback(
     api: ApiUnit,
     runtime: RuntimeDep,
     response: Response,
+    links: CustomerLinksDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -77,12 +79,13 @@ async def create_callback(
         runtime.metrics.callbacks_created.labels(
             service=result.service.name, type=request.type
         ).inc()
-    return callback_read(result.callback, result.service)
+    return callback_read(result.callback, result.service, links)
 
 
 @router.get("", response_model=CallbackPage)
 async def list_callbacks(
     api: ApiUnit,
+    links: CustomerLinksDep,
     phone: Annotated[str | None, Query(description="E.164, or national with `service`.")] = None,
     service_name: Annotated[str | None, Query(alias="service")] = None,
     state: CallbackState | None = None,
@@ -112,7 +115,7 @@ async def list_callbacks(
     missing = {row.service_id for row in rows} - services.keys()
     for service_id in missing:  # retired services still show their callbacks
         services[service_id] = await config_repository.service_by_id(api.session, service_id)
-    items = [callback_read(row, services[row.service_id]) for row in rows[:limit]]
+    items = [callback_read(row, services[row.service_id], links) for row in rows[:limit]]
     next_cursor = (
         _encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id)
         if len(rows) > limit
@@ -122,11 +125,13 @@ async def list_callbacks(
 
 
 @router.get("/{callback_id}", response_model=CallbackRead)
-async def get_callback(callback_id: uuid.UUID, api: ApiUnit) -> CallbackRead:
+async def get_callback(
+    callback_id: uuid.UUID, api: ApiUnit, links: CustomerLinksDep
+) -> CallbackRead:
     callback, found_in = await service.get_callback(
         api.session, callback_id=callback_id, caller=api.caller
     )
-    return callback_read(callback, found_in)
+    return callback_read(callback, found_in, links)
 
 
 @router.post("/{callback_id}/cancel", response_model=CallbackRead)
@@ -134,6 +139,7 @@ async def cancel_callback(
     callback_id: uuid.UUID,
     api: ApiUnit,
     runtime: RuntimeDep,
+    links: CustomerLinksDep,
     body: Annotated[CallbackCancel | None, Body()] = None,
 ) -> CallbackRead:
     """Cancel a callback that has not been handled yet; its slot is freed."""
@@ -144,12 +150,16 @@ async def cancel_callback(
         now=runtime.clock.now(),
         reason=body.reason if body else None,
     )
-    return callback_read(callback, found_in)
+    return callback_read(callback, found_in, links)
 
 
 @router.post("/{callback_id}/reschedule", response_model=CallbackRead)
 async def reschedule_callback(
-    callback_id: uuid.UUID, body: CallbackReschedule, api: ApiUnit, runtime: RuntimeDep
+    callback_id: uuid.UUID,
+    body: CallbackReschedule,
+    api: ApiUnit,
+    runtime: RuntimeDep,
+    links: CustomerLinksDep,
 ) -> CallbackRead:
     """Move a waiting callback to another time, checked like a new request of its type."""
     callback, found_in = await service.reschedule_callback(
@@ -159,7 +169,7 @@ async def reschedule_callback(
         caller=api.caller,
         now=runtime.clock.now(),
     )
-    return callback_read(callback, found_in)
+    return callback_read(callback, found_in, links)
 
 
 @router.get("/{callback_id}/history", response_model=list[HistoryEntry])

@@ -20,6 +20,7 @@ from ringback.scheduling.zones import check_zone
 
 if TYPE_CHECKING:
     from ringback.callbacks.service import SlotAvailability
+    from ringback.customers.links import CustomerLinks
 
 DataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 DataValue = Annotated[str, StringConstraints(max_length=1000)]
@@ -127,6 +128,12 @@ class CallbackRead(BaseModel):
     max_attempts: int
     created_at: datetime
     updated_at: datetime
+    manage_url: str | None = Field(
+        default=None,
+        description="The customer's own page for this callback (docs/customers.md): a private "
+        "link to send them, which stops working some days after the callback ended. In the "
+        "Callback API's answers; null elsewhere.",
+    )
 
 
 class CallbackPage(BaseModel):
@@ -181,8 +188,11 @@ class Availability(BaseModel):
     slots: list[AvailabilitySlot]
 
 
-def callback_read(callback: Callback, service: Service) -> CallbackRead:
-    """The API view of a stored callback, with its times shown in both time zones."""
+def callback_read(
+    callback: Callback, service: Service, links: CustomerLinks | None = None
+) -> CallbackRead:
+    """The API view of a stored callback, with its times shown in both time zones, and the
+    customer's link to its page when ``links`` is given."""
     customer_zone = ZoneInfo(callback.customer_time_zone) if callback.customer_time_zone else None
     slot = None
     if callback.slot_start is not None:
@@ -215,6 +225,7 @@ def callback_read(callback: Callback, service: Service) -> CallbackRead:
         max_attempts=service.config.max_attempts,
         created_at=callback.created_at,
         updated_at=callback.updated_at,
+        manage_url=links.url(callback.id) if links is not None else None,
     )
 
 
