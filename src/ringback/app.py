@@ -32,6 +32,7 @@ from ringback.contacts.api import router as contacts_router
 from ringback.customers.links import link_key
 from ringback.db import CommitNotice, Database
 from ringback.desktop import mount_desktop
+from ringback.email.customer_emails import CustomerEmails
 from ringback.email.sender import EmailSender
 from ringback.errors import PROBLEM_JSON, RingbackError
 from ringback.health import router as health_router
@@ -233,6 +234,10 @@ async def _start_node(
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
     mail = EmailSender(db, clock, settings)
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
+    customer_emails = CustomerEmails(db, clock, settings)
+    await customer_emails.prepare()
+    # In the relay's transaction: the e-mails a change calls for commit with its delivery.
+    relay.subscribe("callback.", customer_emails.deliver)
     webhooks = WebhookDispatcher(db, clock, settings, metrics)
 
     async def kick(notice: CommitNotice) -> None:
