@@ -265,12 +265,15 @@ ORPHAN_CALL_AFTER = timedelta(seconds=30)
 
 
 async def _housekeeping(runtime: Runtime, counts: LoopCounts | None = None) -> None:
-    """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events;
-    settle calls the switch does not hold."""
+    """Fold the waiting counts' changes; refresh gauges; forget spent rate-limit windows, old
+    idempotency keys, delivered events; settle calls the switch does not hold."""
     streak = FailureStreak(log, "housekeeping pass", counts=counts)
     while True:
         now = runtime.clock.now()
         try:
+            # On its own: the counts' rows stay locked only for the fold, not for the pruning.
+            async with runtime.db.transaction() as session:
+                await callback_repository.fold_waiting_changes(session)
             async with runtime.db.transaction() as session:
                 by_state = await callback_repository.counts_by_state(session, ACTIVE_STATES)
                 await ratelimit.prune(session, before=now - timedelta(days=2))
