@@ -156,6 +156,7 @@ def test_allowed_events_follow_the_table_order() -> None:
         E.REPRIORITISE,
         E.ANSWERED_ELSEWHERE,
         E.CALLED_IN,
+        E.NOTE,
     ]
     assert allowed_events(S.QUEUED) == [
         E.RESCHEDULE,
@@ -165,6 +166,7 @@ def test_allowed_events_follow_the_table_order() -> None:
         E.REPRIORITISE,
         E.ANSWERED_ELSEWHERE,
         E.CALLED_IN,
+        E.NOTE,
     ]
     assert allowed_events(S.OFFERED) == [
         E.REJECT,
@@ -174,6 +176,12 @@ def test_allowed_events_follow_the_table_order() -> None:
         E.ANSWERED_ELSEWHERE,
         E.CALLED_IN,
     ]
+
+
+def test_a_customers_note_is_taken_only_before_the_offer_and_keeps_the_state() -> None:
+    notable = {state for (state, event) in TRANSITIONS if event is E.NOTE}
+    assert notable == {S.SCHEDULED, S.QUEUED}
+    assert all(TRANSITIONS[state, E.NOTE] is state for state in notable)
 
 
 def test_a_new_priority_leaves_a_waiting_callback_where_it_is() -> None:

@@ -181,8 +181,9 @@ def test_create_get_and_list(server: RunningServer) -> None:
             "updated_at": None,
             "manage_url": None,
         }
-        # The customer's link, on the address the request was made to (no public URL is set).
+        # The customer's page, on the address the request was made to (no public URL is set).
         assert body["manage_url"].startswith(f"{server.url}/c/")
+        assert client.get(body["manage_url"]).status_code == 200
         assert client.get(f"/api/v1/callbacks/{body['id']}").json() == body
         create(client, phone="+44 20 7946 0019")
         create(client, phone="+44 20 7946 0020", type="delayed")

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -309,6 +309,30 @@ async def set_priority(
         actor=caller.actor,
         now=now,
         reason=f"{why}: {reason}" if reason else why,
+    )
+    return callback, service
+
+
+async def add_customer_note(
+    session: AsyncSession,
+    *,
+    callback_id: uuid.UUID,
+    note: str,
+    caller: Caller,
+    now: datetime,
+) -> tuple[Callback, Service]:
+    """Add the customer's note to the instructions the agent is shown with the callback."""
+    callback, service = await get_callback(
+        session, callback_id=callback_id, caller=caller, for_update=True
+    )
+    step = transition(callback.id, callback.state, CallbackEvent.NOTE)
+    text = " ".join(note.split())
+    if not text:
+        raise invalid("empty-note", "the note has no text", field="note")
+    line = f"Note from the customer ({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC): {text}"
+    callback.instructions = f"{callback.instructions}\n\n{line}" if callback.instructions else line
+    _apply(
+        session, callback, step, actor=caller.actor, now=now, reason="note added by the customer"
     )
     return callback, service
 

@@ -57,6 +57,7 @@ class CallbackEvent(StrEnum):
     REPRIORITISE = "reprioritise"  # a supervisor changed the base priority; the state stays
     CALLED_IN = "called_in"  # the customer called in meanwhile (kept, or its data merged)
     ANSWERED_ELSEWHERE = "answered_elsewhere"  # the customer called in and reached an agent
+    NOTE = "note"  # the customer left a note for the agent (their page); the state stays
 
 
 S, E = CallbackState, CallbackEvent
@@ -99,6 +100,9 @@ TRANSITIONS: dict[tuple[CallbackState, CallbackEvent], CallbackState] = {
     (S.ACCEPTED, E.CALLED_IN): S.ACCEPTED,
     (S.DIALING, E.CALLED_IN): S.DIALING,
     (S.CONNECTED, E.CALLED_IN): S.CONNECTED,
+    # A note reaches the agent with the offer, so only a callback not yet offered takes one.
+    (S.SCHEDULED, E.NOTE): S.SCHEDULED,
+    (S.QUEUED, E.NOTE): S.QUEUED,
 }
 
 # States in which a callback still counts against its number's and its slot's limits.
