@@ -33,6 +33,7 @@ from ringback.customers.api import router as customers_router
 from ringback.customers.links import link_key
 from ringback.db import CommitNotice, Database
 from ringback.desktop import mount_desktop
+from ringback.email.customer_emails import CustomerEmails
 from ringback.email.sender import EmailSender
 from ringback.errors import PROBLEM_JSON, RingbackError
 from ringback.health import router as health_router
@@ -235,6 +236,10 @@ async def _start_node(
     relay.subscribe("switch.", bridge.deliver, at_most_once=True)
     mail = EmailSender(db, clock, settings)
     relay.subscribe("email.", mail.deliver, at_most_once=True)  # never hold a lock over SMTP
+    customer_emails = CustomerEmails(db, clock, settings)
+    await customer_emails.prepare()
+    # In the relay's transaction: the e-mails a change calls for commit with its delivery.
+    relay.subscribe("callback.", customer_emails.deliver)
     webhooks = WebhookDispatcher(db, clock, settings, metrics)
 
     async def kick(notice: CommitNotice) -> None:
@@ -262,12 +267,15 @@ ORPHAN_CALL_AFTER = timedelta(seconds=30)
 
 
 async def _housekeeping(runtime: Runtime, counts: LoopCounts | None = None) -> None:
-    """Refresh gauges; forget spent rate-limit windows, old idempotency keys, delivered events;
-    settle calls the switch does not hold."""
+    """Fold the waiting counts' changes; refresh gauges; forget spent rate-limit windows, old
+    idempotency keys, delivered events; settle calls the switch does not hold."""
     streak = FailureStreak(log, "housekeeping pass", counts=counts)
     while True:
         now = runtime.clock.now()
         try:
+            # On its own: the counts' rows stay locked only for the fold, not for the pruning.
+            async with runtime.db.transaction() as session:
+                await callback_repository.fold_waiting_changes(session)
             async with runtime.db.transaction() as session:
                 by_state = await callback_repository.counts_by_state(session, ACTIVE_STATES)
                 await ratelimit.prune(session, before=now - timedelta(days=2))

@@ -141,6 +141,25 @@ def test_bad_zones_and_regions(field: str, value: str, reason: str) -> None:
     assert problem.startswith(f"services[0] (billing).{field}: {reason}")
 
 
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        (
+            "reminder_before_minutes = -5",
+            "services[0] (billing).reminder_before_minutes: "
+            "Input should be greater than or equal to 0",
+        ),
+        (
+            "customer_emails = true\nexpiry_email = true",
+            "services[0] (billing): expiry_email = true needs expire_after_hours: "
+            "without it no callback expires",
+        ),
+    ],
+)
+def test_customer_email_settings_name_their_place(settings: str, problem: str) -> None:
+    assert problems_of(service_document(settings)) == [problem]
+
+
 def test_an_unknown_queue() -> None:
     text = service_document().replace('queue = "billing"', 'queue = "billing-desk"')
     assert problems_of(text) == ["services[0] (billing).queue: no queue named 'billing-desk'"]

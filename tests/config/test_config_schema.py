@@ -148,6 +148,49 @@ class TestServiceConfig:
             ServiceConfig.model_validate(billing(slot_minute=20))
         assert refusal(excinfo) == [(("slot_minute",), "Extra inputs are not permitted")]
 
+    def test_customer_emails_are_off_until_turned_on(self) -> None:
+        service = ServiceConfig.model_validate(billing())
+        assert service.customer_emails is False and service.expiry_email is False
+        assert service.reminder_before_minutes == 60
+
+    @pytest.mark.parametrize(
+        ("fields", "place", "reason"),
+        [
+            (
+                {"reminder_before_minutes": -1},
+                ("reminder_before_minutes",),
+                "Input should be greater than or equal to 0",
+            ),
+            (
+                {"reminder_before_minutes": 7 * 24 * 60 + 1},
+                ("reminder_before_minutes",),
+                "Input should be less than or equal to 10080",
+            ),
+            (
+                {"customer_emails": "often"},
+                ("customer_emails",),
+                "Input should be a valid boolean, unable to interpret input",
+            ),
+            (
+                {"expiry_email": True, "expire_after_hours": 4},
+                (),
+                "Value error, expiry_email = true needs customer_emails = true",
+            ),
+            (
+                {"customer_emails": True, "expiry_email": True},
+                (),
+                "Value error, expiry_email = true needs expire_after_hours: without it no "
+                "callback expires",
+            ),
+        ],
+    )
+    def test_customer_email_settings_are_checked(
+        self, fields: dict[str, Any], place: tuple[str, ...], reason: str
+    ) -> None:
+        with pytest.raises(ValidationError) as excinfo:
+            ServiceConfig.model_validate(billing(**fields))
+        assert refusal(excinfo) == [(place, reason)]
+
     def test_a_service_cannot_be_changed_in_place(self) -> None:
         service = ServiceConfig.model_validate(billing())
         with pytest.raises(ValidationError):

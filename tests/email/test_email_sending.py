@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import uuid
-from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import EmailMessage as MimeMessage
-from email.policy import default as default_policy
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from tests.email.smtp import Mailbox, free_port
 
 from ringback.clock import ManualClock
 from ringback.contacts import service as contacts
@@ -34,64 +27,6 @@ from ringback.settings import Settings
 
 pytestmark = pytest.mark.anyio
 MAIL_FROM = "Card Services <cards@bank.example>"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    message: MimeMessage
-
-
-@dataclass
-class Mailbox:
-    """An SMTP server's handler: keeps what it accepts, or answers with the replies queued."""
-
-    port: int = 0
-    received: list[Received] = field(default_factory=list)
-    data_replies: list[str] = field(default_factory=list)  # answers to DATA, in turn
-    rcpt_reply: str | None = None
-    # While stall is set, DATA hangs until resume is (a relay that stopped answering);
-    # data_reached tells that a client got that far.
-    stall: threading.Event = field(default_factory=threading.Event)
-    resume: threading.Event = field(default_factory=threading.Event)
-    data_reached: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.stall.is_set():
-            self.data_reached.set()
-            await asyncio.to_thread(self.resume.wait, 30)
-            return "451 4.4.2 Timeout"
-        if self.data_replies:
-            return self.data_replies.pop(0)
-        message = cast(MimeMessage, message_from_bytes(envelope.content, policy=default_policy))
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    box.resume.set()
-    controller.stop()
 
 
 def sender_for(db: Database, clock: ManualClock, port: int, **settings: Any) -> EmailSender:

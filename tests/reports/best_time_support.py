@@ -65,6 +65,15 @@ name = "sales"
 login = "ada"
 name = "Ada Lovelace"
 place = "1001"
+[[agents]]
+login = "bob"
+name = "Bob Marley"
+place = "1002"
+[[agents]]
+login = "sue"
+name = "Sue Pervisor"
+place = "1009"
+roles = ["agent", "supervisor"]
 """
 
 

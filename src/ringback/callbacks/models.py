@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
@@ -57,7 +68,11 @@ class Callback(Base):
             postgresql_where=text("due_at IS NOT NULL"),
             sqlite_where=text("due_at IS NOT NULL"),
         ),
-        Index("ix_callbacks_queue_position", "queue_id", "state", "priority", "queued_at"),
+        # A callback's place in its queue: the entries ahead of it, counted in the index alone.
+        Index("ix_callbacks_queue_position", "queue_id", "state", "priority", "queued_at", "id"),
+        # The supervisor's queue rows: a service's oldest queued callback and its late ones.
+        Index("ix_callbacks_oldest_by_service", "service_id", "state", "queued_at"),
+        Index("ix_callbacks_late_by_service", "service_id", "state", "attempts", "desired_time"),
         # A number's callbacks on a service in order: the duplicate check and the list by phone.
         Index("ix_callbacks_listing_by_phone", "phone", "service_id", "created_at", "id"),
         Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),
@@ -78,7 +93,40 @@ class Callback(Base):
             postgresql_where=text("due_at IS NOT NULL"),
             sqlite_where=text("due_at IS NOT NULL"),
         ),
+        # A service's next scheduled callback, for the supervisor's queue rows.
+        Index(
+            "ix_callbacks_next_due_by_service",
+            "service_id",
+            "state",
+            "due_at",
+            postgresql_where=text("due_at IS NOT NULL"),
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
     )
+
+
+class WaitingCountRow(Base):
+    """How many callbacks each service had in each waiting state at the last fold; the
+    changes since are rows of ``callback_waiting_changes`` until the next fold adds them."""
+
+    __tablename__ = "callback_waiting_counts"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    state: Mapped[CallbackState] = mapped_column(enum_column(CallbackState), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+# +1 or -1 for a service and waiting state, written by triggers on callbacks (migration 0013)
+# whenever a row enters or leaves one of those states. Insert-only until a fold moves them into
+# callback_waiting_counts: no row is updated by two writers, so intake never waits on another
+# request here. No key and no index: each insert is a heap append.
+waiting_changes = Table(
+    "callback_waiting_changes",
+    Base.metadata,
+    Column("service_id", Integer, nullable=False),
+    Column("state", enum_column(CallbackState), nullable=False),
+    Column("change", SmallInteger, nullable=False),
+)
 
 
 class CallbackHistory(Base):

@@ -12,25 +12,34 @@ from typing import Any, cast
 from sqlalchemy import (
     Row,
     Table,
-    and_,
     bindparam,
     delete,
     func,
     insert,
+    literal,
     null,
     or_,
     select,
+    text,
     true,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from ringback import ratelimit
-from ringback.callbacks.models import Callback, CallbackHistory, IdempotencyKey, SlotBooking
+from ringback.callbacks.models import (
+    Callback,
+    CallbackHistory,
+    IdempotencyKey,
+    SlotBooking,
+    WaitingCountRow,
+    waiting_changes,
+)
 from ringback.callbacks.states import (
     ACTIVE_STATES,
-    WAITING_LIST_STATES,
     CallbackEvent,
     CallbackState,
 )
@@ -174,31 +183,34 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 
 async def count_ahead(session: AsyncSession, callback: Callback) -> int:
-    """Queued callbacks of the same queue that routing takes before this one."""
+    """Queued callbacks of the same queue that routing takes before this one.
+
+    Two ranges of one index, counted without reading the table: the higher priorities, then
+    the same priority queued before it (``(queued_at, id)`` compared as a row, which bounds
+    the range where an ``OR`` would not). The work grows with the callbacks ahead only."""
     assert callback.queued_at is not None
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Callback)
-            .where(
-                Callback.queue_id == callback.queue_id,
-                Callback.state == CallbackState.QUEUED,
-                or_(
-                    Callback.priority > callback.priority,
-                    and_(
-                        Callback.priority == callback.priority,
-                        or_(
-                            Callback.queued_at < callback.queued_at,
-                            and_(
-                                Callback.queued_at == callback.queued_at, Callback.id < callback.id
-                            ),
-                        ),
-                    ),
-                ),
-            )
-        )
-        or 0
+    queued = (Callback.queue_id == callback.queue_id, Callback.state == CallbackState.QUEUED)
+    higher = (
+        select(func.count())
+        .select_from(Callback)
+        .where(*queued, Callback.priority > callback.priority)
+        .scalar_subquery()
     )
+    earlier = (
+        select(func.count())
+        .select_from(Callback)
+        .where(
+            *queued,
+            Callback.priority == callback.priority,
+            tuple_(Callback.queued_at, Callback.id)
+            < tuple_(
+                literal(callback.queued_at, Callback.queued_at.type),
+                literal(callback.id, Callback.id.type),
+            ),
+        )
+        .scalar_subquery()
+    )
+    return int(await session.scalar(select(higher + earlier)) or 0)
 
 
 async def page(
@@ -284,19 +296,67 @@ class WaitingCount:
 
 
 async def waiting_counts(session: AsyncSession) -> list[WaitingCount]:
-    """Per service and waiting state: how many, the oldest queued_at, the earliest due_at."""
-    rows = await session.execute(
-        select(
-            Callback.service_id,
-            Callback.state,
-            func.count(),
-            func.min(Callback.queued_at),
-            func.min(Callback.due_at),
-        )
-        .where(Callback.state.in_(WAITING_LIST_STATES))
-        .group_by(Callback.service_id, Callback.state)
+    """Per service and waiting state: how many, the oldest queued_at, the earliest due_at.
+
+    The count is the folded count plus the changes not folded yet, read in one statement (one
+    snapshot), so it is exact; the two times are each the head of an index. None of it reads
+    the waiting callbacks one by one."""
+    parts = union_all(
+        select(WaitingCountRow.service_id, WaitingCountRow.state, WaitingCountRow.count),
+        select(waiting_changes.c.service_id, waiting_changes.c.state, waiting_changes.c.change),
+    ).subquery()
+    total = func.sum(parts.c.count)
+    totals = (
+        select(parts.c.service_id, parts.c.state, total.label("count"))
+        .group_by(parts.c.service_id, parts.c.state)
+        .having(total > 0)
+        .subquery()
     )
-    return [WaitingCount(*row) for row in rows]
+    same = (Callback.service_id == totals.c.service_id, Callback.state == totals.c.state)
+    oldest = select(func.min(Callback.queued_at)).where(*same).scalar_subquery()
+    next_due = (
+        select(func.min(Callback.due_at))
+        .where(*same, Callback.due_at.is_not(None))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(totals.c.service_id, totals.c.state, totals.c.count, oldest, next_due)
+    )
+    return [
+        WaitingCount(service_id, CallbackState(state), int(count), oldest_at, due_at)
+        for service_id, state, count, oldest_at, due_at in rows
+    ]
+
+
+# One statement: the changes it deletes are the ones it adds (those committed before it began).
+_FOLD_POSTGRESQL = text(
+    "WITH gone AS (DELETE FROM callback_waiting_changes RETURNING service_id, state, change) "
+    "INSERT INTO callback_waiting_counts (service_id, state, count) "
+    "SELECT service_id, state, sum(change) FROM gone GROUP BY service_id, state "
+    "ON CONFLICT (service_id, state) "
+    "DO UPDATE SET count = callback_waiting_counts.count + excluded.count"
+)
+# Two statements in one transaction; SQLite lets no other writer in between.
+_FOLD_SQLITE = (
+    text(
+        "INSERT INTO callback_waiting_counts (service_id, state, count) "
+        "SELECT service_id, state, sum(change) FROM callback_waiting_changes WHERE true "
+        "GROUP BY service_id, state "
+        "ON CONFLICT (service_id, state) "
+        "DO UPDATE SET count = callback_waiting_counts.count + excluded.count"
+    ),
+    text("DELETE FROM callback_waiting_changes"),
+)
+
+
+async def fold_waiting_changes(session: AsyncSession) -> None:
+    """Add the waiting changes committed so far to the counts, and delete them. Readers see
+    the same totals before and after; only the rows they add up become fewer."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_FOLD_POSTGRESQL)
+        return
+    for statement in _FOLD_SQLITE:
+        await session.execute(statement)
 
 
 async def waiting(session: AsyncSession, *, service_id: int | None, limit: int) -> list[Callback]:

@@ -45,6 +45,14 @@ class ServiceRead(BaseModel):
     best_time_min_calls: int = Field(
         description="Dials the service needs in its last eight weeks before it moves a callback."
     )
+    customer_emails: bool = Field(
+        description="Whether a callback's customer is e-mailed (confirmation with a calendar "
+        "invitation, updates, reminder), given an e-mail address."
+    )
+    reminder_before_minutes: int = Field(
+        description="How long before a scheduled callback's time the reminder goes; 0: none."
+    )
+    expiry_email: bool = Field(description="Whether the customer is told that a callback expired.")
     open_now: bool
     next_open: datetime | None
 
@@ -72,6 +80,9 @@ def _read(service: Service, now: datetime) -> ServiceRead:
         best_time_to_call=settings.best_time_to_call,
         best_time_window_minutes=settings.best_time_window_minutes,
         best_time_min_calls=settings.best_time_min_calls,
+        customer_emails=settings.customer_emails,
+        reminder_before_minutes=settings.reminder_before_minutes,
+        expiry_email=settings.expiry_email,
         open_now=settings.hours.is_open(now),
         next_open=settings.hours.next_open(now),
     )

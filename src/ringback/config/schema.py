@@ -193,6 +193,13 @@ class ServiceConfig(Strict):
     # A callback still waiting (scheduled or queued) this long after its desired time ends
     # expired; none: it waits as long as it takes.
     expire_after_hours: int | None = Field(default=None, ge=1, le=24 * 366)
+    # E-mails to the customer of a callback that gave an address (docs/customers.md): a
+    # scheduled callback's confirmation with a calendar invitation, its updates, a reminder
+    # reminder_before_minutes before the time (0: none), and, with expiry_email, word that a
+    # callback expired. Off until the service turns them on.
+    customer_emails: bool = False
+    reminder_before_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    expiry_email: bool = False
     # The call itself: what the customer sees, and how long their phone may ring.
     caller_id: str | None = None
     ring_seconds: int | None = Field(default=None, ge=5, le=600)
@@ -217,6 +224,16 @@ class ServiceConfig(Strict):
     def _valid_window(cls, value: str) -> str:
         OpenPeriod.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _expiry_email_can_be_sent(self) -> Self:
+        if self.expiry_email and not self.customer_emails:
+            raise ValueError("expiry_email = true needs customer_emails = true")
+        if self.expiry_email and self.expire_after_hours is None:
+            raise ValueError(
+                "expiry_email = true needs expire_after_hours: without it no callback expires"
+            )
+        return self
 
     @model_validator(mode="after")
     def _best_time_has_delayed_callbacks(self) -> Self:

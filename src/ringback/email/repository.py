@@ -6,10 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringback.email.models import EmailMessage
+from ringback.callbacks.models import CallbackHistory
+from ringback.callbacks.states import CallbackEvent
+from ringback.email.models import EmailKind, EmailMessage
+from ringback.email.states import EmailState
 
 
 async def get(
@@ -47,3 +50,45 @@ async def due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[E
             .with_for_update(skip_locked=True)
         )
     ).all()
+
+
+async def waiting_for_callback(
+    session: AsyncSession, callback_id: uuid.UUID, *, kind: EmailKind
+) -> Sequence[EmailMessage]:
+    """A callback's messages of one kind not sent yet, locked."""
+    return (
+        await session.scalars(
+            select(EmailMessage)
+            .where(
+                EmailMessage.callback_id == callback_id,
+                EmailMessage.kind == kind,
+                EmailMessage.state == EmailState.QUEUED,
+            )
+            .with_for_update()
+        )
+    ).all()
+
+
+async def for_callback(session: AsyncSession, callback_id: uuid.UUID) -> Sequence[EmailMessage]:
+    """The automatic e-mails about a callback, oldest first."""
+    return (
+        await session.scalars(
+            select(EmailMessage)
+            .where(EmailMessage.callback_id == callback_id)
+            .order_by(EmailMessage.created_at, EmailMessage.id)
+        )
+    ).all()
+
+
+async def times_moved(session: AsyncSession, callback_id: uuid.UUID, *, until: datetime) -> int:
+    """How many times a callback was rescheduled up to ``until`` (its invitation's SEQUENCE)."""
+    counted = await session.scalar(
+        select(func.count())
+        .select_from(CallbackHistory)
+        .where(
+            CallbackHistory.callback_id == callback_id,
+            CallbackHistory.event == CallbackEvent.RESCHEDULE,
+            CallbackHistory.at <= until,
+        )
+    )
+    return int(counted or 0)

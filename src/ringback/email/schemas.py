@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ringback.email.models import EmailKind
 from ringback.email.states import EmailState
 
 
@@ -29,7 +30,10 @@ class EmailRead(BaseModel):
     id: uuid.UUID
     contact_id: uuid.UUID
     interaction_id: uuid.UUID | None
-    agent_login: str
+    agent_login: str | None = Field(description="None: one of the customer's automatic e-mails.")
+    kind: EmailKind
+    callback_id: uuid.UUID | None = Field(description="The callback an automatic e-mail is about.")
+    send_after: datetime | None = Field(description="Not sent before (a reminder).")
     to_address: str
     subject: str
     body: str

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
+from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
@@ -26,9 +27,9 @@ from ringback.clock import Clock
 from ringback.contacts import service as contacts
 from ringback.contacts.models import ContactHistoryKind
 from ringback.db import Database
-from ringback.email import repository
+from ringback.email import customer_emails, repository
 from ringback.email.models import EmailMessage
-from ringback.email.service import QUEUED_TOPIC
+from ringback.email.service import QUEUED_TOPIC, withdraw
 from ringback.email.states import EmailEvent, EmailState, transition
 from ringback.logs import FailureStreak
 from ringback.metrics import LoopCounts
@@ -38,6 +39,10 @@ from ringback.settings import Settings
 log = structlog.get_logger(__name__)
 
 MAX_RETRY_DELAY = timedelta(hours=1)
+# Headers are not folded below RFC 5322's 998 characters: Python 3.11 folds a non-ASCII subject
+# into encoded words that lose the space between them ("heure d'été d'Europe" arrives as
+# "heure  d'étéd'Europe").
+WIRE_POLICY = SMTP.clone(max_line_length=998)
 
 
 class DeliveryFailure(Exception):
@@ -65,7 +70,7 @@ class SmtpRelay:
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
             await aiosmtplib.send(
-                message,
+                message.as_bytes(policy=WIRE_POLICY),
                 sender=sender,
                 recipients=[recipient],
                 hostname=settings.smtp_host,
@@ -96,10 +101,27 @@ def mime_message(message: EmailMessage, *, mail_from: str) -> MimeMessage:
     mime["From"] = mail_from
     mime["To"] = message.to_address
     mime["Subject"] = message.subject
-    mime["Date"] = format_datetime(message.created_at)
+    mime["Date"] = format_datetime(message.send_after or message.created_at)
     mime["Message-ID"] = message.message_id or message_id_for(message.id, mail_from=mail_from)
     mime.set_content(message.body)
+    if message.calendar is not None:
+        # text/calendar with its METHOD, as RFC 6047 (iMIP) asks, so mail clients offer it as
+        # an invitation and calendars update or cancel the event.
+        mime.add_attachment(
+            message.calendar,
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": calendar_method(message.calendar)},
+        )
     return mime
+
+
+def calendar_method(ical: str) -> str:
+    """The METHOD of an iCalendar text (REQUEST when it names none)."""
+    for line in ical.splitlines():
+        if line.startswith("METHOD:"):
+            return line.removeprefix("METHOD:").strip()
+    return "REQUEST"
 
 
 def message_id_for(email_id: uuid.UUID, *, mail_from: str) -> str:
@@ -200,6 +222,12 @@ class EmailSender:
         if message.state is not EmailState.QUEUED:
             log.info(f"email {email_id}: already {message.state}; not sent again")
             return None
+        if message.send_after is not None and message.send_after > now:
+            return None  # a reminder whose time has not come
+        if not await customer_emails.still_true(session, message):
+            withdraw(message, now=now)
+            log.info(f"email {email_id}: {message.kind} no longer true; withdrawn")
+            return None
         waiting = message.next_attempt_at is not None and message.next_attempt_at > now
         if message.attempts > 0 and waiting:
             return None  # being sent right now, or waiting for its retry time
@@ -265,6 +293,7 @@ class EmailSender:
             now=now,
             agent_login=message.agent_login,
             interaction_id=message.interaction_id,
+            callback_id=message.callback_id,
             email_message_id=message.id,
         )
 
@@ -278,6 +307,8 @@ class EmailSender:
                 "contact_id": str(message.contact_id),
                 "interaction_id": str(message.interaction_id) if message.interaction_id else None,
                 "agent_login": message.agent_login,
+                "callback_id": str(message.callback_id) if message.callback_id else None,
+                "kind": str(message.kind),
                 "state": str(message.state),
             },
             at=now,

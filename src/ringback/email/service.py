@@ -14,8 +14,8 @@ from ringback.contacts import service as contacts
 from ringback.contacts.normalise import email_key, normalise_email
 from ringback.db import new_id
 from ringback.email import repository
-from ringback.email.models import EmailMessage
-from ringback.email.states import EmailState
+from ringback.email.models import EmailKind, EmailMessage
+from ringback.email.states import EmailEvent, EmailState, transition
 from ringback.errors import invalid, not_found
 
 QUEUED_TOPIC = "email.queued"
@@ -78,6 +78,66 @@ async def compose_email(
     )
     await session.flush()
     return message
+
+
+async def queue_automatic(
+    session: AsyncSession,
+    *,
+    kind: EmailKind,
+    callback_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    to: str,
+    subject: str,
+    body: str,
+    appointment_at: datetime,
+    calendar: str | None,
+    now: datetime,
+    send_after: datetime | None = None,
+) -> EmailMessage:
+    """Queue one of a customer's automatic e-mails about a callback; it is sent once this work
+    commits, or once ``send_after`` has passed."""
+    message = EmailMessage(
+        id=new_id(),
+        contact_id=contact_id,
+        interaction_id=None,
+        agent_login=None,
+        kind=kind,
+        callback_id=callback_id,
+        appointment_at=appointment_at,
+        send_after=send_after,
+        calendar=calendar,
+        to_address=to,
+        subject=subject,
+        body=body,
+        state=EmailState.QUEUED,
+        attempts=0,
+        next_attempt_at=send_after or now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    if send_after is None:
+        # Later ones are found by the sender's loop when their time comes.
+        outbox.record(
+            session,
+            QUEUED_TOPIC,
+            {
+                "email_id": str(message.id),
+                "contact_id": str(contact_id),
+                "interaction_id": None,
+                "agent_login": None,
+                "callback_id": str(callback_id),
+                "kind": str(kind),
+            },
+            at=now,
+        )
+    return message
+
+
+def withdraw(message: EmailMessage, *, now: datetime) -> None:
+    """Give up a message not sent yet: what it says is no longer true."""
+    step = transition(message.id, message.state, EmailEvent.WITHDRAW)
+    message.state, message.next_attempt_at, message.updated_at = step.target, None, now
 
 
 async def get_email(session: AsyncSession, *, email_id: uuid.UUID) -> EmailMessage:

@@ -16,12 +16,14 @@ class EmailState(StrEnum):
     QUEUED = "queued"  # waiting for its (next) attempt
     SENT = "sent"  # the relay accepted it
     FAILED = "failed"  # refused for good, or attempts exhausted
+    WITHDRAWN = "withdrawn"  # not sent: no longer true (a reminder of a moved callback)
 
 
 class EmailEvent(StrEnum):
     ACCEPTED = "accepted"  # the relay took the message
     DEFERRED = "deferred"  # a transient failure with attempts left
     GIVE_UP = "give-up"  # a permanent refusal, or the last attempt failed
+    WITHDRAW = "withdraw"  # what it says changed before it was sent
 
 
 S, E = EmailState, EmailEvent
@@ -30,6 +32,7 @@ TRANSITIONS: dict[tuple[EmailState, EmailEvent], EmailState] = {
     (S.QUEUED, E.ACCEPTED): S.SENT,
     (S.QUEUED, E.DEFERRED): S.QUEUED,
     (S.QUEUED, E.GIVE_UP): S.FAILED,
+    (S.QUEUED, E.WITHDRAW): S.WITHDRAWN,
 }
 
 
