@@ -248,6 +248,8 @@ def test_the_controls_work_by_keyboard_alone(desktop: DesktopServer, open_desk: 
                 return
         raise AssertionError(f"{name} cannot be reached with {key}")
 
+    # The services are listed once the page has read them (a person waits for them too).
+    expect(page.get_by_label("Service").locator("option")).to_have_count(5)
     # Dates typed as the browser's date field takes them (month, day, year in English).
     tab_to("From")
     page.keyboard.type("06012026")
