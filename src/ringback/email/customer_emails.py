@@ -31,6 +31,7 @@ from ringback.callbacks.models import Callback
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
 from ringback.clock import Clock
 from ringback.config import repository as config_repository
+from ringback.config.repository import Service
 from ringback.config.schema import ServiceConfig
 from ringback.customers import links
 from ringback.customers import repository as customers_repository
@@ -41,6 +42,7 @@ from ringback.email import service as email_service
 from ringback.email.calendar import CalendarMethod, Invitation, to_ical
 from ringback.email.models import EmailKind, EmailMessage
 from ringback.outbox import OutboxEvent
+from ringback.recent import Recent
 from ringback.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -55,6 +57,8 @@ INVITATIONS = {
     CallbackEvent.CANCEL: EmailKind.CANCELLATION,
 }
 ALARM_BEFORE = timedelta(minutes=15)
+# A service's e-mail settings are read at most this often (a change reaches the e-mails within).
+SERVICE_CACHE_SECONDS = 1.0
 
 
 class CustomerEmails:
@@ -65,6 +69,7 @@ class CustomerEmails:
         self._clock = clock
         self._settings = settings
         self._key: bytes | None = None
+        self._services: Recent[Service] = Recent(seconds=SERVICE_CACHE_SECONDS, max_entries=1_000)
 
     async def prepare(self) -> None:
         """Read (or make) the key of the customers' links, before the relay runs: the handler
@@ -86,8 +91,7 @@ class CustomerEmails:
     async def react(self, session: AsyncSession, event: OutboxEvent) -> None:
         payload = event.payload
         change = CallbackEvent(payload["event"])
-        service = await config_repository.service_by_id(session, payload["service_id"])
-        config = service.config
+        config = (await self._service(session, payload["service_id"])).config
         if not config.customer_emails:
             return
         callback = await callbacks_repository.get(
@@ -115,6 +119,14 @@ class CustomerEmails:
             )
         if scheduled:
             await self._plan_reminder(session, callback, config, change, now=now)
+
+    async def _service(self, session: AsyncSession, service_id: int) -> Service:
+        """The service as read at most a second ago: intake's events cost no read each."""
+        service = self._services.get(self._db.url, str(service_id))
+        if service is None:
+            service = await config_repository.service_by_id(session, service_id)
+            self._services.put(self._db.url, str(service_id), service)
+        return service
 
     async def _queue(
         self,
