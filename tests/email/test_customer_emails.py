@@ -33,7 +33,7 @@ from ringback.email.customer_emails import CustomerEmails
 from ringback.email.models import EmailKind, EmailMessage
 from ringback.email.sender import EmailSender
 from ringback.email.states import EmailState
-from ringback.outbox import OutboxRelay
+from ringback.outbox import OutboxEvent, OutboxRelay
 from ringback.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -429,3 +429,19 @@ def test_callback_ids_make_distinct_uids() -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     assert uid_for(first, organizer=MAIL_FROM) != uid_for(second, organizer=MAIL_FROM)
     assert uid_for(first, organizer=MAIL_FROM).endswith("@bank.example")
+
+
+async def test_an_event_this_node_does_not_know_is_left_alone(node: Node, db: Database) -> None:
+    """A newer node's event (during a rolling upgrade) must not stop the relay."""
+    async with db.transaction() as session:
+        session.add(
+            OutboxEvent(
+                topic="callback.scheduled",
+                payload={"callback_id": str(uuid.uuid4()), "service_id": 1, "event": "teleport"},
+                created_at=START,
+            )
+        )
+    await node.settle()
+    async with db.transaction() as session:
+        waiting = select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+        assert list(await session.scalars(waiting)) == []
