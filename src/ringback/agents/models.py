@@ -101,6 +101,13 @@ class AgentStatusHistory(Base):
     to_status: Mapped[AgentStatus] = mapped_column(enum_column(AgentStatus))
     reason: Mapped[str | None] = mapped_column(String(200))
 
+    # The reports read one status's stretches over a range of time (After Call Work), and
+    # each stretch's end: the agent's next row on that channel.
+    __table_args__ = (
+        Index("ix_agent_status_history_status_at", "to_status", "at"),
+        Index("ix_agent_status_history_agent_channel_id", "agent_id", "channel", "id"),
+    )
+
 
 class AgentFavorite(Base):
     """Team Communicator favorites and recents of an agent."""

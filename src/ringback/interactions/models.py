@@ -68,6 +68,9 @@ class InteractionHistory(Base):
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]]
 
+    # The reports read one kind of entry over a range of time (the dials' results).
+    __table_args__ = (Index("ix_interaction_history_kind_at", "kind", "at"),)
+
 
 class AgentEvent(Base):
     """The real-time stream: each agent reads its own rows (supervisors read all) by id."""

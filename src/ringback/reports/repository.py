@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, case, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, case, exists, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -209,48 +209,66 @@ class FirstReach:
 
 async def first_reaches(session: AsyncSession, scope: Scope) -> list[FirstReach]:
     """Each callback's first dial and first connect that happened in the range."""
-    earlier = aliased(CallbackHistory)
-    queued = aliased(CallbackHistory)
-    first_queued = (
-        select(func.min(queued.at))
-        .where(queued.callback_id == CallbackHistory.callback_id, queued.to_state == S.QUEUED)
-        .scalar_subquery()
-    )
-    query = (
+    in_range = (
         select(
-            CallbackHistory.callback_id,
-            CallbackHistory.event,
-            func.min(CallbackHistory.at),
-            Callback.type,
-            Callback.created_at,
-            first_queued,
+            CallbackHistory.callback_id.label("callback_id"),
+            CallbackHistory.event.label("event"),
+            func.min(CallbackHistory.at).label("first_at"),
         )
-        .join(Callback, Callback.id == CallbackHistory.callback_id)
         .where(
             CallbackHistory.at >= scope.start,
             CallbackHistory.at < scope.end,
             CallbackHistory.event.in_([E.DIAL, E.CONNECT]),
-            ~exists().where(
-                earlier.callback_id == CallbackHistory.callback_id,
-                earlier.event == CallbackHistory.event,
-                earlier.at < scope.start,
-            ),
         )
-        .group_by(
-            CallbackHistory.callback_id, CallbackHistory.event, Callback.type, Callback.created_at
+        .group_by(CallbackHistory.callback_id, CallbackHistory.event)
+        .subquery()
+    )
+    earlier = aliased(CallbackHistory)
+    queued = aliased(CallbackHistory)
+    # Read per callback through its index, and only where needed: when it became due matters
+    # for a dial, and a callback asked for within the range cannot have been dialled before.
+    first_queued = case(
+        (
+            in_range.c.event == E.DIAL,
+            select(func.min(queued.at))
+            .where(queued.callback_id == in_range.c.callback_id, queued.to_state == S.QUEUED)
+            .scalar_subquery(),
+        ),
+        else_=None,
+    )
+    query = (
+        select(
+            in_range.c.callback_id,
+            in_range.c.event,
+            in_range.c.first_at,
+            Callback.type,
+            Callback.created_at,
+            first_queued,
+        )
+        .join(Callback, Callback.id == in_range.c.callback_id)
+        .where(
+            or_(
+                Callback.created_at >= scope.start,
+                ~exists().where(
+                    earlier.callback_id == in_range.c.callback_id,
+                    earlier.event == in_range.c.event,
+                    earlier.at < scope.start,
+                ),
+            )
         )
     )
     if scope.agent_login is not None:
         # The agent's own dials; a connect is the switch's, so it goes with the callback.
+        dialled = aliased(CallbackHistory)
         query = query.where(
             exists().where(
-                earlier.callback_id == CallbackHistory.callback_id,
-                earlier.event == E.DIAL,
-                earlier.actor == scope.agent_login,
+                dialled.callback_id == in_range.c.callback_id,
+                dialled.event == E.DIAL,
+                dialled.actor == scope.agent_login,
             )
         )
     rows = await session.execute(_callbacks(query, scope))
-    return [FirstReach(i, e, at, t, req, q) for i, e, at, t, req, q in rows]
+    return [FirstReach(i, CallbackEvent(e), at, t, req, q) for i, e, at, t, req, q in rows]
 
 
 def _interactions(query: Q, scope: Scope) -> Q:
@@ -326,13 +344,16 @@ class AfterCallWork:
 async def after_call_work(session: AsyncSession, scope: Scope) -> list[AfterCallWork]:
     """Each stretch of After Call Work that began in the range, with when it ended."""
     following = aliased(AgentStatusHistory)
+    # The agent's next status on that channel: the first row after it, read in index order.
     ended = (
-        select(func.min(following.at))
+        select(following.at)
         .where(
             following.agent_id == AgentStatusHistory.agent_id,
             following.channel == AgentStatusHistory.channel,
             following.id > AgentStatusHistory.id,
         )
+        .order_by(following.id)
+        .limit(1)
         .scalar_subquery()
     )
     query = select(AgentStatusHistory.agent_id, AgentStatusHistory.at, ended).where(
