@@ -82,7 +82,7 @@ def test_a_booked_callback_in_french_and_the_customers_zone(server: RunningServe
     assert "Votre rappel" in html and "Réservé : nous vous appellerons" in html
     # 10:00 in New York is 16:00 in Paris, written the French way, with the zone's name.
     assert "mardi 8 décembre 2026" in html and "16:00" in html
-    assert "heure : France" in html
+    assert "heure d\u2019Europe centrale (Paris)" in html
     assert "Se terminant par 0142" in html and "Ada Lovelace" in html
     assert "2125550142" not in html and "ada@example.com" not in html
     assert "Déplacer mon rappel" in html and "Annuler mon rappel" in html

@@ -27,6 +27,7 @@ from babel.dates import (
     format_timedelta,
     get_datetime_format,
     get_timezone_location,
+    get_timezone_name,
 )
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -113,8 +114,12 @@ class Language:
         return format_time(when.astimezone(zone), "short", locale=self.locale)
 
     def zone(self, zone: ZoneInfo) -> str:
-        """A time zone's name for people: "heure : Toronto" / "Toronto Time", and its id."""
-        return get_timezone_location(zone, locale=self.locale)
+        """A time zone's name for people, with its city: "Central Time (Chicago)"; "UTC"."""
+        if zone.key in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+            return "UTC"
+        name = get_timezone_name(zone, width="long", zone_variant="generic", locale=self.locale)
+        city = get_timezone_location(zone, locale=self.locale, return_city=True)
+        return f"{name} ({city})"
 
     def wait(self, wait: timedelta) -> str:
         """About how long: "about 15 minutes", "environ 2 heures"."""
