@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.reports.conftest import at, handling_story
+from tests.reports.conftest import S, Story, agent_ids, at, handling_story, service_ids
 
 from ringback.callbacks.service import Caller
 from ringback.db import Database
@@ -77,3 +77,22 @@ async def test_answer_rate_by_local_hour_and_weekday(configured_db: Database) ->
     assert paris.zone == ZoneInfo("Europe/Paris")
     shifted = [(c.weekday, c.hour, c.attempts) for c in paris.cells if c.attempts]
     assert shifted == [(0, 12, 1), (0, 13, 2), (1, 11, 1)]  # summer time: UTC+2
+
+
+@pytest.mark.anyio
+async def test_a_call_handed_over_counts_from_when_it_reached_the_agent(
+    configured_db: Database,
+) -> None:
+    async with configured_db.transaction() as session:
+        service, queue = (await service_ids(session))["anytime"]
+        bob = (await agent_ids(session))["bob"]
+    story = Story()
+    callback = story.callback(service, queue, created_at=at(1, 9, 0), state=S.COMPLETED)
+    # A colleague transferred the customer: never offered for Accept, so no accepted_at.
+    story.interaction(
+        callback, bob, offered_at=at(1, 10, 0), accepted_at=None, ended_at=at(1, 10, 5)
+    )
+    await story.write(configured_db)
+    async with configured_db.transaction() as session:
+        found = await handling_report(session, request=asked(), caller=SUPERVISOR, now=NOW)
+    assert [(r.agent, r.handle) for r in found.rows] == [("bob", [300.0])]
