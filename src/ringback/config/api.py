@@ -41,7 +41,9 @@ class ServiceRead(BaseModel):
         description="Whether a delayed callback may be moved, up to best_time_window_minutes "
         "after its planned time, to the hour its number answers best (docs/reports.md)."
     )
-    best_time_window_minutes: int
+    best_time_window_minutes: int = Field(
+        description="How much later than its planned time a delayed callback may be called."
+    )
     best_time_min_calls: int = Field(
         description="Dials the service needs in its last eight weeks before it moves a callback."
     )

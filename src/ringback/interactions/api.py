@@ -24,6 +24,7 @@ from ringback.interactions.schemas import (
     interaction_read,
 )
 from ringback.interactions.states import Action
+from ringback.reports.answer_rates import ANSWER_RATES
 from ringback.runtime import Runtime, RuntimeDep
 from ringback.workspace.auth import CurrentAgent
 
@@ -305,6 +306,10 @@ async def mark_done(
     return await _act(
         runtime,
         lambda s: wrapup.mark_done(
-            s, interaction_id=interaction_id, agent=me.agent, now=_now(runtime)
+            s,
+            interaction_id=interaction_id,
+            agent=me.agent,
+            now=_now(runtime),
+            answer_rates=ANSWER_RATES,
         ),
     )

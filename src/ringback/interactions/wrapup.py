@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentStatus
 from ringback.agents.service import change_status
+from ringback.callbacks import best_time
 from ringback.callbacks import service as callbacks
+from ringback.callbacks.best_time import AnswerRates
 from ringback.callbacks.retry import GiveUp, after_failed_attempt
 from ringback.callbacks.service import change_state
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType
-from ringback.callbacks.timing import plan_at
+from ringback.callbacks.timing import Plan, plan_at
 from ringback.config import repository as config_repository
 from ringback.contacts import service as contacts
 from ringback.contacts.models import ContactHistoryKind
@@ -156,11 +158,17 @@ async def reschedule(
 
 
 async def mark_done(
-    session: AsyncSession, *, interaction_id: uuid.UUID, agent: Agent, now: datetime
+    session: AsyncSession,
+    *,
+    interaction_id: uuid.UUID,
+    agent: Agent,
+    now: datetime,
+    answer_rates: AnswerRates | None = None,
 ) -> Handling:
     """Close the agent's interaction and start After Call Work. The callback completes, retries
     or fails with it, unless a transfer handed the customer to another agent: then it is theirs
-    to finish, and this Mark Done closes this agent's interaction only."""
+    to finish, and this Mark Done closes this agent's interaction only. ``answer_rates``: where
+    a service with best_time_to_call reads the answer rates that may move a delayed retry."""
     handling = await load(session, interaction_id, agent=agent)
     interaction, config = handling.interaction, handling.service.config
     check(handling, Action.MARK_DONE)
@@ -173,7 +181,7 @@ async def mark_done(
     # A colleague brought into the call leaves the callback to the agent who holds it.
     joined = handling.handover is not None and handling.handover.how == "conference"
     if not joined and not await repository.handed_over(session, interaction.id):
-        _settle_callback(session, handling, agent, now)
+        await _settle_callback(session, handling, agent, now, answer_rates)
     step(handling, InteractionEvent.MARK_DONE, now=now)
     interaction.ended_at = now
     note(session, handling, "done", actor=agent.login, now=now)
@@ -222,8 +230,12 @@ async def _contact_history(
         )
 
 
-def _settle_callback(
-    session: AsyncSession, handling: Handling, agent: Agent, now: datetime
+async def _settle_callback(
+    session: AsyncSession,
+    handling: Handling,
+    agent: Agent,
+    now: datetime,
+    answer_rates: AnswerRates | None,
 ) -> None:
     """Reached (or closed before any dial): completed. Dialled without reaching: retry policy."""
     callback, config = handling.callback, handling.service.config
@@ -249,7 +261,25 @@ def _settle_callback(
             reason=decision.reason,
         )
         return
-    callback.due_at = callback.desired_time = decision.due_at
+    due_at, moved = decision.due_at, ""
+    if (
+        config.best_time_to_call
+        and callback.type is CallbackType.DELAYED
+        and answer_rates is not None
+    ):
+        # The retry's delay is the earliest; the service's window after it is the latest.
+        better = await best_time.better_plan(
+            session,
+            service=handling.service,
+            plan=Plan(CallbackState.SCHEDULED, due_at, due_at, None),
+            phone=callback.phone,
+            customer_zone=callback.customer_time_zone,
+            now=now,
+            answer_rates=answer_rates,
+        )
+        if better is not None and better.plan.due_at is not None:
+            due_at, moved = better.plan.due_at, f" ({better.reason})"
+    callback.due_at = callback.desired_time = due_at
     callback.queued_at = None
     change_state(
         session,
@@ -257,5 +287,5 @@ def _settle_callback(
         CallbackEvent.RETRY,
         actor=agent.login,
         now=now,
-        reason=f"{callback.last_result}: next attempt at {decision.due_at.isoformat()}",
+        reason=f"{callback.last_result}: next attempt at {due_at.isoformat()}{moved}",
     )
