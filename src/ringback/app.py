@@ -380,10 +380,12 @@ class _UnexpectedErrors:
             if started:
                 raise  # too late to answer: uvicorn logs it and drops the connection
             request = Request(scope)
+            # A customer's page has its bearer token in the path: log the route's template.
+            route = getattr(scope.get("route"), "path", "")
             log.error(
                 "request failed",
                 method=request.method,
-                path=request.url.path,
+                path=route if "{token}" in route else request.url.path,
                 error=f"{type(exc).__name__}: {exc}",
                 exc_info=exc,
             )

@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 from tests.e2e.conftest import RunningServer
+from tests.e2e.test_server_log import tables_away
 
 from ringback.clock import ManualClock
 
@@ -104,6 +106,7 @@ def test_a_queued_callback_shows_its_place_in_english(server: RunningServer) -> 
     assert '<html lang="en">' in html
     assert "Waiting: you are in the queue" in html
     assert "Number 3: 2 people before you." in html
+    assert "British Time (London)" in html  # guessed from the number
     assert "Move my callback" not in html  # an immediate callback has no slot to move
     assert "Send the note" in html and "Cancel my callback" in html
 
@@ -267,3 +270,20 @@ def test_changes_past_the_pages_budget_are_refused(
     assert "Too many changes" in third.text
     with server.client() as api:
         assert api.get(f"/api/v1/callbacks/{mine['id']}").json()["instructions"].count("Note") == 2
+
+
+def test_a_page_that_fails_logs_its_route_not_its_token(
+    server: RunningServer, database_url: str
+) -> None:
+    with server.client() as api:
+        booked = ask(api, type="scheduled", desired_time="2026-12-07T16:00:00Z")
+    token = path_of(booked["manage_url"]).rpartition("/")[2]
+    with (
+        capture_logs() as logs,
+        tables_away(database_url, "slot_bookings"),
+        page_client(server) as browser,
+    ):
+        failed = browser.get(path_of(booked["manage_url"]))
+    assert failed.status_code == 500
+    assert [entry["path"] for entry in logs if entry["event"] == "request failed"] == ["/c/{token}"]
+    assert token not in repr(logs)

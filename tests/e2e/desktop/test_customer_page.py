@@ -101,10 +101,16 @@ def only_own_requests(requested: list[str], desktop: DesktopServer) -> None:
 
 
 def tab_to(page: Page, name: str, presses: int = 60) -> None:
-    """Press Tab until the focused element is the one named ``name``."""
+    """Press Tab until the focused element is the one named ``name`` (its text or label)."""
     for _ in range(presses):
         page.keyboard.press("Tab")
-        focused = page.evaluate("() => document.activeElement && document.activeElement.innerText")
+        focused = page.evaluate(
+            """() => {
+            const e = document.activeElement;
+            if (!e) return null;
+            return e.labels && e.labels.length ? e.labels[0].innerText : e.innerText;
+        }"""
+        )
         if focused and focused.strip() == name:
             outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
             assert outline != "none", f"{name} has no visible focus"
@@ -162,7 +168,7 @@ def test_cancelling_with_the_keyboard_alone_on_a_desktop_in_french(
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre rappel")
     check_accessible(page, "fr")
     # A note, typed and sent from the keyboard.
-    page.get_by_label("Votre note").focus()
+    tab_to(page, "Votre note")
     page.keyboard.type("Plutôt sur mon portable, merci")
     tab_to(page, "Envoyer la note")
     page.keyboard.press("Enter")
