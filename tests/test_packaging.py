@@ -68,3 +68,17 @@ def test_the_sdist_carries_the_license(dist: Path) -> None:
         member = archive.extractfile(f"{top}/LICENSE")
         assert member is not None
         assert member.read() == (ROOT / "LICENSE").read_bytes()
+
+
+def test_the_wheel_carries_the_customer_page(dist: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    page = "ringback/customers/"
+    assert {
+        f"{page}templates/page.html",
+        f"{page}templates/base.html",
+        f"{page}static/page.css",
+        f"{page}locale/en/LC_MESSAGES/page.po",
+        f"{page}locale/fr/LC_MESSAGES/page.po",
+    } <= names
