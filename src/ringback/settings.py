@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     customer_link_days: int = Field(default=7, ge=1, le=366)
     public_url: str | None = None
-    # Changes (move, note, cancel) a customer's page may make per callback per hour.
+    # Changes (move, note, cancel) customers' pages may make per hour, per callback and per number.
     customer_actions_per_hour: int = Field(default=20, ge=1)
 
     @field_validator("database_url")

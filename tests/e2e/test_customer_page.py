@@ -270,6 +270,15 @@ def test_changes_past_the_pages_budget_are_refused(
     assert "Too many changes" in third.text
     with server.client() as api:
         assert api.get(f"/api/v1/callbacks/{mine['id']}").json()["instructions"].count("Note") == 2
+        # The number's budget: its other callback's page has changes left, but the number has not.
+        other = ask(
+            api, phone="+44 20 7946 0018", type="delayed", desired_time="2026-12-07T18:00:00Z"
+        )
+    with page_client(server) as browser:
+        page = path_of(other["manage_url"])
+        form = form_of(browser.get(page).text)
+        refused = browser.post(f"{page}/note", data={"form": form, "note": "four"})
+    assert refused.status_code == 429
 
 
 def test_a_page_that_fails_logs_its_route_not_its_token(

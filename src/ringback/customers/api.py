@@ -140,17 +140,19 @@ async def _act(token: str, action: str, request: Request, runtime: Runtime) -> R
         return await _page_again(
             token, request, runtime, status=403, alert=ALERTS["form-expired"], posted=posted
         )
-    budget = ratelimit.Budget(
-        f"customer-page:{callback_id}",
-        settings.customer_actions_per_hour,
-        timedelta(hours=1),
-        "this callback's page",
-    )
-    # Counted in a transaction of its own: a refused change still spends its hit.
+    # Per callback and per number (a number may have several callbacks), counted in a
+    # transaction of their own: a refused change still spends its hits.
+    budgets = [
+        ratelimit.Budget(bucket, settings.customer_actions_per_hour, timedelta(hours=1), what)
+        for bucket, what in (
+            (f"customer-page:{callback_id}", "this callback's page"),
+            (f"customer-page:{found[0].phone}", "this number's pages"),
+        )
+    ]
     async with runtime.db.transaction() as session:
-        hits = await ratelimit.count(session, budget, now=now)
-    if hits > budget.limit:
-        refusal = ratelimit.refusal(budget, now)
+        spent = [b for b in budgets if await ratelimit.count(session, b, now=now) > b.limit]
+    if spent:
+        refusal = ratelimit.refusal(spent[0], now)
         return await _page_again(
             token,
             request,
