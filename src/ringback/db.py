@@ -8,6 +8,7 @@ advisory locks do the same work with real concurrency.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -15,9 +16,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator, event, inspect, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Enum,
+    MetaData,
+    Table,
+    TypeDecorator,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -214,46 +227,131 @@ class Database:
         await self.engine.dispose()
 
 
-def add_in_commit_order(session: AsyncSession, row: Base) -> None:
-    """Add ``row``, whose id is taken from a sequence, so that such rows show in id order.
+def add_in_commit_order(session: AsyncSession, table: Table, values: dict[str, Any]) -> None:
+    """Add a row of ``table``, whose id comes from a sequence, so that such rows show in id order.
 
     On PostgreSQL an id is taken at insert and the row shows at commit: two transactions can
     commit in the other order, and a reader that saw the newer row first would resume after
     it and never read the older one. Such rows are inserted when the transaction commits, each
     transaction holding one lock from their insert until its commit: the next id is taken only
-    once the previous rows are visible. SQLite runs one writer at a time already.
+    once the previous rows are visible. SQLite runs one writer at a time already. The rows are
+    plain column values (nothing reads them back as objects): consecutive rows of one table go
+    in one statement, in the order they were added.
     """
-    session.info.setdefault(COMMIT_ORDERED, []).append(row)
+    session.info.setdefault(COMMIT_ORDERED, []).append((table, values))
 
 
 async def _insert_in_commit_order(session: AsyncSession) -> None:
-    rows = session.info.pop(COMMIT_ORDERED, None)
+    rows: list[tuple[Table, dict[str, Any]]] | None = session.info.pop(COMMIT_ORDERED, None)
     if not rows:
         return
     # Whatever may wait for another transaction comes before the lock: a holder that waited
     # for a transaction queued behind it would deadlock. So the transaction's other writes
     # first, and the key-share locks the inserts' foreign key checks take.
     await session.flush()
-    await _lock_referenced_rows(session, rows)
-    await lock_key(session, COMMIT_ORDERED)
-    session.add_all(rows)
-    await session.flush()
-
-
-async def _lock_referenced_rows(session: AsyncSession, rows: list[Base]) -> None:
+    groups = [list(group) for _, group in groupby(rows, key=lambda row: row[0].name)]
     if session.get_bind().dialect.name != "postgresql":
+        for group in groups:
+            await session.execute(insert(group[0][0]), [values for _, values in group])
         return
-    referenced: dict[Any, set[Any]] = {}  # referenced column -> values
-    for row in rows:
-        state = inspect(row)
-        for key in row.__table__.foreign_keys:
-            value = getattr(row, state.mapper.get_property_by_column(key.parent).key)
+    # The key-share locks, the lock and the first table's rows in one statement, the rows in
+    # one JSON parameter: one round trip, whatever the number of rows.
+    referenced = _referenced(rows)
+    for number, group in enumerate(groups):
+        table = group[0][0]
+        statement = _commit_ordered_statement(
+            table,
+            tuple(group[0][1]),
+            lock=number == 0,
+            referenced=tuple(referenced) if number == 0 else (),
+            dialect=session.get_bind().dialect,
+        )
+        parameters: dict[str, Any] = {
+            "key": COMMIT_ORDERED,
+            "rows": json_rows([values for _, values in group]),
+        }
+        if number == 0:
+            parameters |= {f"ref_{i}": sorted(found) for i, found in enumerate(referenced.values())}
+        await session.execute(statement, parameters)
+    session.info.setdefault("advisory_locks", set()).add(COMMIT_ORDERED)
+
+
+def _referenced(rows: list[tuple[Table, dict[str, Any]]]) -> dict[Column[Any], set[Any]]:
+    """The rows the inserts' foreign keys point at: referenced column -> values."""
+    referenced: dict[Column[Any], set[Any]] = {}
+    for table, values in rows:
+        for key in table.foreign_keys:
+            value = values.get(key.parent.name)
             if value is not None:
                 referenced.setdefault(key.column, set()).add(value)
-    for column, values in referenced.items():
-        await session.execute(
-            select(column).where(column.in_(values)).with_for_update(read=True, key_share=True)
+    return referenced
+
+
+_COMMIT_ORDERED_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _commit_ordered_statement(
+    table: Table,
+    columns: tuple[str, ...],
+    *,
+    lock: bool,
+    referenced: tuple[Column[Any], ...],
+    dialect: Dialect,
+) -> Any:
+    shape = (table.name, columns, lock, tuple((c.table.name, c.name) for c in referenced))
+    found = _COMMIT_ORDERED_STATEMENTS.get(shape)
+    if found is None:
+        found = _COMMIT_ORDERED_STATEMENTS[shape] = text(
+            _commit_ordered_sql(table, columns, lock=lock, referenced=referenced, dialect=dialect)
         )
+    return found
+
+
+def _commit_ordered_sql(
+    table: Table,
+    columns: tuple[str, ...],
+    *,
+    lock: bool,
+    referenced: tuple[Column[Any], ...],
+    dialect: Dialect,
+) -> str:
+    # Table, column and type names come from the models' metadata; values are parameters.
+    insert_rows = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(f'r.{c}' for c in columns)} FROM {'held, ' if lock else ''}"
+        f"jsonb_populate_recordset(NULL::{table.name}, CAST(:rows AS jsonb)) "
+        "WITH ORDINALITY AS r ORDER BY r.ordinality"
+    )
+    if not lock:
+        return insert_rows
+    # The lock's argument counts the rows locked for the foreign keys (times zero), so those
+    # locks come first; each row's id (nextval) is taken for a row of the join with the lock,
+    # so after it, and in the order of the array (volatile expressions follow the ORDER BY).
+    key = "hashtextextended(:key, 0)"
+    if referenced:
+        counts = " + ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM {c.table.name} WHERE {c.name} = "  # noqa: S608
+            f"ANY(CAST(:ref_{i} AS {c.type.compile(dialect=dialect)}[])) FOR KEY SHARE) AS l{i})"
+            for i, c in enumerate(referenced)
+        )
+        key = f"{key} + 0 * ({counts})"
+    return f"WITH held AS (SELECT pg_advisory_xact_lock({key})) {insert_rows}"
+
+
+def json_rows(values: list[dict[str, Any]]) -> str:
+    """Rows of column values as a JSON array, for ``jsonb_populate_recordset`` on PostgreSQL
+    (which gives each value its column's type): times in ISO 8601 with their offset."""
+    return json.dumps(values, default=_json_value, separators=(",", ":"))
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def upsert(session: AsyncSession) -> Any:

@@ -9,15 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ringback import outbox
 from ringback.agents import repository as agent_repository
 from ringback.agents.models import Agent, AgentChannel, AgentChannelStatus, AgentStatus
 from ringback.agents.service import announce as announce_status
 from ringback.agents.service import change_status
+from ringback.callbacks import changes
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
 from ringback.callbacks.service import change_state
-from ringback.callbacks.states import CallbackEvent, CallbackType
+from ringback.callbacks.states import CallbackEvent, CallbackType, transition
 from ringback.config.repository import Service
 from ringback.db import new_id
 from ringback.errors import RingbackError
@@ -25,6 +29,8 @@ from ringback.interactions import repository
 from ringback.interactions.common import Handling, announce, load, note, step, with_context
 from ringback.interactions.models import Interaction
 from ringback.interactions.states import InteractionEvent, InteractionState
+from ringback.outbox import OutboxEvent
+from ringback.webhooks.capture import event_row
 
 
 def preview_fields(callback: Callback, service: Service) -> dict[str, Any]:
@@ -60,44 +66,110 @@ class Offer:
 async def offer(session: AsyncSession, offers: Sequence[Offer], *, now: datetime) -> list[Handling]:
     """Put queued callbacks in front of free agents, each with a countdown.
 
-    A whole routing pass is written with one flush: the interactions first (the agents' rows
-    point at them), then everything else.
+    A whole routing pass is built as column values and written at once (``write_offers``: one
+    statement on PostgreSQL, one a table on SQLite), not by the unit of work object by object;
+    the interactions are then in the session as if loaded, and the callbacks and the agents'
+    channels hold what was written.
     """
-    interactions = [
-        Interaction(
-            id=new_id(),
-            callback_id=o.callback.id,
-            agent_id=o.agent.id,
-            channel=AgentChannel(o.service.config.channel),
-            state=InteractionState.OFFERED,
-            preview=preview_fields(o.callback, o.service),
-            offered_at=now,
-            offer_expires_at=now + timedelta(seconds=o.service.config.offer_timeout_seconds),
-            parties={},
-            created_at=now,
-            updated_at=now,
-        )
-        for o in offers
-    ]
-    session.add_all(interactions)
-    await session.flush()
+    steps = [transition(o.callback.id, o.callback.state, CallbackEvent.OFFER) for o in offers]
+    rows = repository.OfferRows([], [], [], [], [], [], [])
     handlings = []
-    for o, interaction in zip(offers, interactions, strict=True):
-        o.status.offered = interaction.id
-        announce_status(session, o.status, now=now)
-        change_state(
-            session,
-            o.callback,
-            CallbackEvent.OFFER,
-            actor="routing",
-            now=now,
-            reason=f"offered to {o.agent.login}",
+    for o, change in zip(offers, steps, strict=True):
+        callback, status = o.callback, o.status
+        interaction = _interaction_row(o, now=now)
+        # A use case reads the clock before it holds the callback (callbacks.service._apply):
+        # a change committed since is not followed by an earlier one.
+        at = max(now, callback.updated_at)
+        rows.interactions.append(interaction)
+        rows.callbacks.append(
+            {
+                "id": callback.id,
+                "version": callback.version,
+                "state": change.target,
+                "updated_at": at,
+            }
         )
-        handling = Handling(interaction, o.callback, o.service)
-        note(session, handling, "offered", actor="routing", now=now, agent=o.agent.login)
-        announce(session, handling, now=now, topic="interaction.offered")
+        rows.statuses.append(
+            {
+                "agent_id": status.agent_id,
+                "channel": status.channel,
+                "version": status.version,
+                "offered": interaction["id"],
+            }
+        )
+        # The objects take the values written, as if read back (a failed write rolls the
+        # pass back, and the session forgets them).
+        _written(callback, state=change.target, updated_at=at, version=callback.version + 1)
+        _written(status, offered=interaction["id"], version=status.version + 1)
+        payload = changes.payload(callback, change)
+        rows.callback_history.append(
+            {
+                "callback_id": callback.id,
+                "at": at,
+                "actor": "routing",
+                "event": change.event,
+                "from_state": change.source,
+                "to_state": change.target,
+                "reason": f"offered to {o.agent.login}",
+            }
+        )
+        rows.outbox.append({"topic": changes.topic(callback), "payload": payload, "created_at": at})
+        webhook_event = event_row(callback, payload, at=at)
+        if webhook_event is not None:
+            rows.webhook_events.append(webhook_event)
+        rows.interaction_history.append(
+            {
+                "interaction_id": interaction["id"],
+                "at": now,
+                "actor": "routing",
+                "kind": "offered",
+                "detail": {"agent": o.agent.login},
+            }
+        )
+        handling = Handling(Interaction(**interaction), callback, o.service)
         handlings.append(handling)
+    await repository.write_offers(session, rows)
+    for values, handling, o in zip(rows.outbox, handlings, offers, strict=True):
+        # Written above, not by the unit of work: announced for the commit's listeners.
+        outbox.announce(session, OutboxEvent(**values))
+        make_transient_to_detached(handling.interaction)
+        session.add(handling.interaction)
+        announce_status(session, o.status, now=now)
+        announce(session, handling, now=now, topic="interaction.offered")
     return handlings
+
+
+def _interaction_row(o: Offer, *, now: datetime) -> dict[str, Any]:
+    """The columns of the interaction that offers ``o`` (every column: one statement shape)."""
+    config = o.service.config
+    return {
+        "id": new_id(),
+        "callback_id": o.callback.id,
+        "agent_id": o.agent.id,
+        "channel": AgentChannel(config.channel),
+        "state": InteractionState.OFFERED,
+        "preview": preview_fields(o.callback, o.service),
+        "offered_at": now,
+        "offer_expires_at": now + timedelta(seconds=config.offer_timeout_seconds),
+        "accepted_at": None,
+        "ended_at": None,
+        "call_id": None,
+        "last_result": None,
+        "parties": {},
+        "consultation_id": None,
+        "consultation_target": None,
+        "consultation_state": None,
+        "disposition": None,
+        "transferred_from": None,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def _written(row: Any, **values: Any) -> None:
+    for column, value in values.items():
+        set_committed_value(row, column, value)
 
 
 async def accept(

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from ringback.agents.models import Agent
+from ringback.agents.models import Agent, AgentChannelStatus
+from ringback.callbacks.models import Callback, CallbackHistory
+from ringback.db import json_rows
 from ringback.interactions.models import AgentEvent, Interaction, InteractionHistory
 from ringback.interactions.states import FINAL_STATES, InteractionState
+from ringback.outbox import OutboxEvent
+from ringback.webhooks.models import WebhookEvent
 
 
 async def get(
@@ -239,3 +246,141 @@ async def offered_agents(
         )
     )
     return {callback_id: agent_id for callback_id, agent_id in rows}
+
+
+@dataclass(frozen=True)
+class OfferRows:
+    """What a routing pass writes, as column values: the new rows of each table, and the
+    versioned changes of the callbacks (id, version, state, updated_at) and of the agents'
+    channels (agent_id, channel, version, offered)."""
+
+    interactions: list[dict[str, Any]]
+    callbacks: list[dict[str, Any]]
+    statuses: list[dict[str, Any]]
+    callback_history: list[dict[str, Any]]
+    interaction_history: list[dict[str, Any]]
+    outbox: list[dict[str, Any]]
+    webhook_events: list[dict[str, Any]]
+
+
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_CALLBACKS, _STATUSES = _table(Callback), _table(AgentChannelStatus)
+# The version a row was read at is part of the WHERE: a row changed meanwhile is not matched,
+# and the count of matched rows tells (the unit of work's check, for a whole pass at once).
+_OFFER_CALLBACK = (
+    update(_CALLBACKS)
+    .where(_CALLBACKS.c.id == bindparam("b_id"), _CALLBACKS.c.version == bindparam("b_version"))
+    .values(
+        state=bindparam("b_state"),
+        updated_at=bindparam("b_updated_at"),
+        version=_CALLBACKS.c.version + 1,
+    )
+)
+_OFFER_STATUS = (
+    update(_STATUSES)
+    .where(
+        _STATUSES.c.agent_id == bindparam("b_agent_id"),
+        _STATUSES.c.channel == bindparam("b_channel"),
+        _STATUSES.c.version == bindparam("b_version"),
+    )
+    .values(offered=bindparam("b_offered"), version=_STATUSES.c.version + 1)
+)
+
+
+async def write_offers(session: AsyncSession, rows: OfferRows) -> None:
+    """Write a routing pass's offers: one statement on PostgreSQL, one a table on SQLite (each
+    for all the pass's rows).
+
+    Raises StaleDataError, rolling the pass back, if a callback or an agent's channel changed
+    since the pass read it (another node, or an agent's own action).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        matched = await _write_offers_in_one(session, rows)
+    else:
+        matched = await _write_offers_by_table(session, rows)
+    for (what, changes), found in zip(
+        (("callbacks", rows.callbacks), ("agent channels", rows.statuses)), matched, strict=True
+    ):
+        if found != len(changes):
+            missed = len(changes) - found
+            raise StaleDataError(f"{missed} of {len(changes)} {what} changed since they were read")
+
+
+def _new_rows(rows: OfferRows) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The tables of new rows, interactions first: the agents' channels and the case history
+    point at them (SQLite checks foreign keys row by row)."""
+    tables = [
+        (_table(Interaction), rows.interactions),
+        (_table(CallbackHistory), rows.callback_history),
+        (_table(InteractionHistory), rows.interaction_history),
+        (_table(OutboxEvent), rows.outbox),
+        (_table(WebhookEvent), rows.webhook_events),
+    ]
+    return [(table, values) for table, values in tables if values]
+
+
+async def _write_offers_by_table(session: AsyncSession, rows: OfferRows) -> tuple[int, int]:
+    interactions, *others = _new_rows(rows)
+    await session.execute(insert(interactions[0]), interactions[1])
+    matched = []
+    for statement, changes in ((_OFFER_CALLBACK, rows.callbacks), (_OFFER_STATUS, rows.statuses)):
+        result = await session.execute(statement, [_bound(change) for change in changes])
+        matched.append(cast(Any, result).rowcount)
+    for table, values in others:
+        await session.execute(insert(table), values)
+    return matched[0], matched[1]
+
+
+def _bound(change: dict[str, Any]) -> dict[str, Any]:
+    return {f"b_{column}": value for column, value in change.items()}
+
+
+async def _write_offers_in_one(session: AsyncSession, rows: OfferRows) -> tuple[int, int]:
+    # Each table's rows travel as one JSON array (a parameter a table, whatever the number of
+    # offers), so that the statement's text is the same every pass: psycopg parses it once and
+    # the server prepares it. The columns take their types from the tables' row types.
+    tables = _new_rows(rows)
+    shape = tuple((table.name, tuple(values[0])) for table, values in tables)
+    statement = _OFFER_STATEMENTS.get(shape)
+    if statement is None:
+        statement = _OFFER_STATEMENTS[shape] = _offer_statement(shape)
+    parameters = {
+        name: json_rows(values) for (name, _), (_, values) in zip(shape, tables, strict=True)
+    }
+    parameters |= {"callbacks": json_rows(rows.callbacks), "statuses": json_rows(rows.statuses)}
+    found = (await session.execute(statement, parameters)).one()
+    return found.callbacks, found.statuses
+
+
+_OFFER_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _offer_statement(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    # Table and column names come from the models' metadata; every value is a parameter.
+    writes = [
+        f"w_{name} AS (INSERT INTO {name} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(columns)} FROM jsonb_populate_recordset(NULL::{name}, "
+        f"CAST(:{name} AS jsonb)))"
+        for name, columns in shape
+    ]
+    # Foreign keys are checked at the end of the statement: the channels may point at
+    # interactions inserted beside them.
+    writes += [
+        "c AS (UPDATE callbacks SET state = v.state, updated_at = v.updated_at, "
+        "version = callbacks.version + 1 "
+        "FROM jsonb_populate_recordset(NULL::callbacks, CAST(:callbacks AS jsonb)) AS v "
+        "WHERE callbacks.id = v.id AND callbacks.version = v.version RETURNING 1)",
+        "s AS (UPDATE agent_channel_status SET offered = v.offered, "
+        "version = agent_channel_status.version + 1 "
+        "FROM jsonb_populate_recordset(NULL::agent_channel_status, CAST(:statuses AS jsonb)) "
+        "AS v WHERE agent_channel_status.agent_id = v.agent_id "
+        "AND agent_channel_status.channel = v.channel "
+        "AND agent_channel_status.version = v.version RETURNING 1)",
+    ]
+    return text(
+        f"WITH {', '.join(writes)} "  # noqa: S608
+        "SELECT (SELECT count(*) FROM c) AS callbacks, (SELECT count(*) FROM s) AS statuses"
+    )

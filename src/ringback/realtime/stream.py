@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.db import add_in_commit_order
 from ringback.interactions.models import AgentEvent
+
+EVENTS = cast(Table, AgentEvent.__table__)
 
 
 def publish(
@@ -27,6 +30,6 @@ def publish(
     none that commits later.
     """
     add_in_commit_order(
-        session, AgentEvent(agent_id=agent_id, topic=topic, payload=payload, at=now)
+        session, EVENTS, {"agent_id": agent_id, "topic": topic, "payload": payload, "at": now}
     )
     session.info["agent_events"] = True
