@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Integer, Row, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -78,19 +79,13 @@ async def all_channel_statuses(session: AsyncSession) -> Sequence[AgentChannelSt
     return (await session.scalars(select(AgentChannelStatus))).all()
 
 
-async def free_agents(
-    session: AsyncSession, channel: AgentChannel, *, limit: int
-) -> Sequence[tuple[AgentChannelStatus, Agent]]:
-    """Ready agents holding nothing on ``channel``, longest idle first, locked for routing.
-
-    Rows another routing engine holds are skipped, so two engines never offer to one agent.
-    """
+def _free_agents_statement() -> Any:
     other = aliased(AgentChannelStatus)
-    rows = await session.execute(
+    return (
         select(AgentChannelStatus, Agent)
         .join(Agent, Agent.id == AgentChannelStatus.agent_id)
         .where(
-            AgentChannelStatus.channel == channel,
+            AgentChannelStatus.channel == bindparam("channel"),
             AgentChannelStatus.status == AgentStatus.READY,
             AgentChannelStatus.offered.is_(None),
             AgentChannelStatus.busy_with.is_(None),
@@ -105,9 +100,23 @@ async def free_agents(
             .exists(),
         )
         .order_by(AgentChannelStatus.idle_since)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True, of=AgentChannelStatus)
     )
+
+
+# Built once: building it took longer than running it (every routing pass asks, per channel).
+_FREE_AGENTS = _free_agents_statement()
+
+
+async def free_agents(
+    session: AsyncSession, channel: AgentChannel, *, limit: int
+) -> Sequence[tuple[AgentChannelStatus, Agent]]:
+    """Ready agents holding nothing on ``channel``, longest idle first, locked for routing.
+
+    Rows another routing engine holds are skipped, so two engines never offer to one agent.
+    """
+    rows = await session.execute(_FREE_AGENTS, {"channel": channel, "limit": limit})
     return [(status, agent) for status, agent in rows]
 
 
