@@ -31,10 +31,12 @@ def test_a_delayed_callback_asked_over_the_api_is_moved_and_says_why(database_ur
     asyncio.run(history())
     settings = Settings(database_url=database_url, scheduler_max_sleep_seconds=0.2)
     app = create_app(settings, clock=ManualClock(ASKED))
-    with serving(settings, app) as url:
-        api = httpx.Client(
+    with (
+        serving(settings, app) as url,
+        httpx.Client(
             base_url=url, headers={"Authorization": f"Bearer {keys['all']}"}, timeout=10
-        )
+        ) as api,
+    ):
         best = api.get("/api/v1/services/best").json()
         assert (best["best_time_to_call"], best["best_time_window_minutes"]) == (True, 480)
         assert best["best_time_min_calls"] == 50

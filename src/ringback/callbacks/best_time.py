@@ -40,14 +40,8 @@ class Move:
 
 
 def latest_time(service: Service, plan: Plan, now: datetime) -> datetime:
-    """The latest due time the customer allows: the service's window after the planned time,
-    and (when callbacks expire) no later than half-way to the expiry."""
-    settings = service.config
-    planned = plan.due_at or now
-    latest = planned + timedelta(minutes=settings.best_time_window_minutes)
-    if settings.expire_after_hours is not None:
-        latest = min(latest, plan.desired_time + timedelta(hours=settings.expire_after_hours) / 2)
-    return max(latest, planned)
+    """The latest due time the customer allows: the service's window after the planned time."""
+    return (plan.due_at or now) + timedelta(minutes=service.config.best_time_window_minutes)
 
 
 async def better_plan(
@@ -83,7 +77,9 @@ async def better_plan(
     )
     if not choice.moved:
         return None
-    moved = Plan(CallbackState.SCHEDULED, plan.desired_time, choice.at, None)
+    # The time chosen is the callback's promise from now on: what the supervisor's late count
+    # and the expiry measure from. The time first planned stays in the history's reason.
+    moved = Plan(CallbackState.SCHEDULED, choice.at, choice.at, None)
     return Move(moved, reason(choice, model))
 
 
