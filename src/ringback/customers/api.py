@@ -64,13 +64,9 @@ async def customer_page(
     """The callback's page: where it stands, what was asked for, and what may be changed."""
     now = runtime.clock.now()
     key = await link_key(runtime.db, runtime.settings)
-    async with runtime.db.transaction() as session:
-        found = await page.find(
-            session, token=token, key=key, now=now, link_days=runtime.settings.customer_link_days
-        )
-        if found is None:
-            return _gone(request)
-        view = await page.view(session, callback=found[0], found_in=found[1], now=now)
+    view = await _view(runtime, token=token, key=key, now=now)
+    if view is None:
+        return _gone(request)
     language = _language(view, request)
     notice = language.gettext(DONE_WORDS[done]) if done in DONE_WORDS else None
     return _page(request, view, language, key, now, day=day, notice=notice)
@@ -81,13 +77,9 @@ async def confirm_cancel(token: str, request: Request, runtime: RuntimeDep) -> R
     """The confirmation step before a cancellation."""
     now = runtime.clock.now()
     key = await link_key(runtime.db, runtime.settings)
-    async with runtime.db.transaction() as session:
-        found = await page.find(
-            session, token=token, key=key, now=now, link_days=runtime.settings.customer_link_days
-        )
-        if found is None:
-            return _gone(request)
-        view = await page.view(session, callback=found[0], found_in=found[1], now=now)
+    view = await _view(runtime, token=token, key=key, now=now)
+    if view is None:
+        return _gone(request)
     if not view.can_cancel:
         return RedirectResponse(_page_url(request, token), status_code=303)
     language = _language(view, request)
@@ -235,13 +227,9 @@ async def _page_again(
     """The page as it is now, with why the change was not made."""
     now = runtime.clock.now()
     key = await link_key(runtime.db, runtime.settings)
-    async with runtime.db.transaction() as session:
-        found = await page.find(
-            session, token=token, key=key, now=now, link_days=runtime.settings.customer_link_days
-        )
-        if found is None:
-            return _gone(request)
-        view = await page.view(session, callback=found[0], found_in=found[1], now=now)
+    view = await _view(runtime, token=token, key=key, now=now)
+    if view is None:
+        return _gone(request)
     language = _language(view, request)
     response = _page(
         request,
@@ -321,6 +309,17 @@ def _page(
         note_max=NOTE_MAX_CHARACTERS,
     )
     return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+async def _view(runtime: Runtime, *, token: str, key: bytes, now: datetime) -> CustomerView | None:
+    """What the page of a live link shows; None for any link that does not work."""
+    async with runtime.db.transaction() as session:
+        found = await page.find(
+            session, token=token, key=key, now=now, link_days=runtime.settings.customer_link_days
+        )
+        if found is None:
+            return None
+        return await page.view(session, callback=found[0], found_in=found[1], now=now)
 
 
 def _chosen_day(view: CustomerView, day: str | None) -> Day | None:
