@@ -311,27 +311,37 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
     ]
 
 
+IDS_PER_STATEMENT = 500
+
+
 async def call_states_of_held(
-    session: AsyncSession, scope: Scope
+    session: AsyncSession, interaction_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, datetime, str]]:
-    """The call-state history of the interactions done in the range that were ever on hold,
-    in order: (interaction, at, state)."""
-    held = aliased(InteractionHistory)
+    """The call-state history of those of these interactions that were ever on hold, in
+    order: (interaction, at, state)."""
+    # Read through each interaction's own index. The kind is compared as text (``|| ''``): given
+    # the choice, SQLite would walk the (kind, at) index through every hold ever recorded.
+    kind = InteractionHistory.kind + ""
     state = InteractionHistory.detail["state"].as_string()
-    query = _interactions(
-        select(InteractionHistory.interaction_id, InteractionHistory.at, state)
-        .select_from(InteractionHistory)
-        .join(Interaction, Interaction.id == InteractionHistory.interaction_id)
-        .where(
-            Interaction.state == InteractionState.DONE,
-            Interaction.ended_at >= scope.start,
-            Interaction.ended_at < scope.end,
-            InteractionHistory.kind == "call_state",
-            exists().where(held.interaction_id == Interaction.id, held.kind == "hold"),
-        ),
-        scope,
-    ).order_by(InteractionHistory.interaction_id, InteractionHistory.id)
-    return [(i, at, s or "") for i, at, s in await session.execute(query)]
+    found: list[tuple[uuid.UUID, datetime, str]] = []
+    for first in range(0, len(interaction_ids), IDS_PER_STATEMENT):
+        chunk = list(interaction_ids[first : first + IDS_PER_STATEMENT])
+        held = (
+            await session.scalars(
+                select(InteractionHistory.interaction_id)
+                .where(InteractionHistory.interaction_id.in_(chunk), kind == "hold")
+                .distinct()
+            )
+        ).all()
+        if not held:
+            continue
+        rows = await session.execute(
+            select(InteractionHistory.interaction_id, InteractionHistory.at, state)
+            .where(InteractionHistory.interaction_id.in_(held), kind == "call_state")
+            .order_by(InteractionHistory.interaction_id, InteractionHistory.id)
+        )
+        found += [(i, at, s or "") for i, at, s in rows]
+    return found
 
 
 @dataclass(frozen=True)

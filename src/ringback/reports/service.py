@@ -348,7 +348,9 @@ async def handling_report(
         return [cells[index, agent_id], totals[agent_id]]
 
     handled = await repository.handled(session, scope)
-    held = _hold_seconds(await repository.call_states_of_held(session, scope))
+    held = _hold_seconds(
+        await repository.call_states_of_held(session, [item.id for item in handled])
+    )
     for item in handled:
         for figures in targets(item.ended_at, item.agent_id):
             figures.handle.append((item.ended_at - item.reached_at).total_seconds())
