@@ -34,8 +34,8 @@ TABLES = {"callback_waiting_counts", "callback_waiting_changes"}
 # The indexes migration 0013 makes or remakes, as the model declares them.
 INDEXES = {
     "ix_callbacks_queue_position": ["queue_id", "state", "priority", "queued_at", "id"],
-    "ix_callbacks_oldest_by_service": ["service_id", "state", "queued_at"],
-    "ix_callbacks_late_by_service": ["service_id", "state", "attempts", "desired_time"],
+    "ix_callbacks_oldest_by_service": ["service_id", "queued_at"],
+    "ix_callbacks_late_by_service": ["service_id", "desired_time", "state", "attempts"],
     "ix_callbacks_next_due_by_service": ["service_id", "state", "due_at"],
 }
 COUNTS_REVISION = "0013"  # the migration that adds the counts and their triggers
@@ -56,7 +56,11 @@ async def counted(session: AsyncSession) -> set[WaitingCount]:
         .where(Callback.state.in_(WAITING_LIST_STATES))
         .group_by(Callback.service_id, Callback.state)
     )
-    return {WaitingCount(*row) for row in rows}
+    # The oldest queued_at is the queued callbacks' (the others' is not asked for).
+    return {
+        WaitingCount(service, state, n, oldest if state == S.QUEUED else None, due)
+        for service, state, n, oldest, due in rows
+    }
 
 
 async def pending_changes(db: Database) -> int:

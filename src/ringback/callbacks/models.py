@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
 from ringback.db import Base, enum_column, new_id
 
+# The conditions of two partial indexes; the queries that use them write them the same way.
+OLDEST_QUEUED = "state = 'queued'"
+NOT_TRIED_WAITING = "attempts = 0 AND state IN ('queued', 'offered')"
+
 
 class Callback(Base):
     __tablename__ = "callbacks"
@@ -71,8 +75,25 @@ class Callback(Base):
         # A callback's place in its queue: the entries ahead of it, counted in the index alone.
         Index("ix_callbacks_queue_position", "queue_id", "state", "priority", "queued_at", "id"),
         # The supervisor's queue rows: a service's oldest queued callback and its late ones.
-        Index("ix_callbacks_oldest_by_service", "service_id", "state", "queued_at"),
-        Index("ix_callbacks_late_by_service", "service_id", "state", "attempts", "desired_time"),
+        # Partial, so that they hold only those rows, and so that SQLite (no statistics) cannot
+        # take them for intake's look-up of a number's active callbacks, which names the
+        # service and the states but never these conditions.
+        Index(
+            "ix_callbacks_oldest_by_service",
+            "service_id",
+            "queued_at",
+            postgresql_where=text(OLDEST_QUEUED),
+            sqlite_where=text(OLDEST_QUEUED),
+        ),
+        Index(
+            "ix_callbacks_late_by_service",
+            "service_id",
+            "desired_time",
+            "state",  # redundant with the condition, but SQLite then counts in the index alone
+            "attempts",
+            postgresql_where=text(NOT_TRIED_WAITING),
+            sqlite_where=text(NOT_TRIED_WAITING),
+        ),
         # A number's callbacks on a service in order: the duplicate check and the list by phone.
         Index("ix_callbacks_listing_by_phone", "phone", "service_id", "created_at", "id"),
         Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Row,
     Table,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -31,6 +32,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ringback import ratelimit
 from ringback.callbacks.models import (
+    OLDEST_QUEUED,
     Callback,
     CallbackHistory,
     IdempotencyKey,
@@ -296,7 +298,8 @@ class WaitingCount:
 
 
 async def waiting_counts(session: AsyncSession) -> list[WaitingCount]:
-    """Per service and waiting state: how many, the oldest queued_at, the earliest due_at.
+    """Per service and waiting state: how many, the oldest queued_at (of the queued ones),
+    the earliest due_at.
 
     The count is the folded count plus the changes not folded yet, read in one statement (one
     snapshot), so it is exact; the two times are each the head of an index. None of it reads
@@ -312,11 +315,19 @@ async def waiting_counts(session: AsyncSession) -> list[WaitingCount]:
         .having(total > 0)
         .subquery()
     )
-    same = (Callback.service_id == totals.c.service_id, Callback.state == totals.c.state)
-    oldest = select(func.min(Callback.queued_at)).where(*same).scalar_subquery()
+    service = Callback.service_id == totals.c.service_id
+    # Written as the partial index's condition, a literal: both engines then use the index.
+    oldest = case(
+        (
+            totals.c.state == CallbackState.QUEUED.value,
+            select(func.min(Callback.queued_at))
+            .where(service, text(OLDEST_QUEUED))
+            .scalar_subquery(),
+        )
+    )
     next_due = (
         select(func.min(Callback.due_at))
-        .where(*same, Callback.due_at.is_not(None))
+        .where(service, Callback.state == totals.c.state, Callback.due_at.is_not(None))
         .scalar_subquery()
     )
     rows = await session.execute(

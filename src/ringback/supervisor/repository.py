@@ -19,13 +19,14 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from ringback.callbacks.models import Callback, CallbackHistory
+from ringback.callbacks.models import NOT_TRIED_WAITING, Callback, CallbackHistory
 from ringback.callbacks.states import CallbackEvent, CallbackState
 
 S = CallbackState
@@ -144,10 +145,10 @@ async def late_counts(session: AsyncSession, cutoffs: dict[int, datetime]) -> di
     per_service = [
         select(literal(service_id, Integer).label("service_id"), func.count().label("late"))
         .select_from(Callback)
+        # The partial index's condition, as a literal: both engines then use the index.
         .where(
             Callback.service_id == service_id,
-            Callback.state.in_([S.QUEUED, S.OFFERED]),
-            Callback.attempts == 0,
+            text(NOT_TRIED_WAITING),
             Callback.desired_time < cutoff,
         )
         for service_id, cutoff in cutoffs.items()

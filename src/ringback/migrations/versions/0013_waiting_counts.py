@@ -92,6 +92,8 @@ SQLITE_TRIGGERS = (
     """,
 )
 
+OLDEST_QUEUED = "state = 'queued'"
+NOT_TRIED_WAITING = "attempts = 0 AND state IN ('queued', 'offered')"
 TRIGGERS = ("callbacks_waiting_insert", "callbacks_waiting_update", "callbacks_waiting_delete")
 
 
@@ -127,13 +129,21 @@ def upgrade() -> None:
             ["queue_id", "state", "priority", "queued_at", "id"],
             unique=False,
         )
+        # Partial: SQLite, which has no statistics, took a full (service_id, state, ...) index
+        # for intake's look-up of a number's active callbacks and read the service's every one.
         batch_op.create_index(
-            "ix_callbacks_oldest_by_service", ["service_id", "state", "queued_at"], unique=False
+            "ix_callbacks_oldest_by_service",
+            ["service_id", "queued_at"],
+            unique=False,
+            postgresql_where=sa.text(OLDEST_QUEUED),
+            sqlite_where=sa.text(OLDEST_QUEUED),
         )
         batch_op.create_index(
             "ix_callbacks_late_by_service",
-            ["service_id", "state", "attempts", "desired_time"],
+            ["service_id", "desired_time", "state", "attempts"],
             unique=False,
+            postgresql_where=sa.text(NOT_TRIED_WAITING),
+            sqlite_where=sa.text(NOT_TRIED_WAITING),
         )
         batch_op.create_index(
             "ix_callbacks_next_due_by_service",
@@ -155,8 +165,16 @@ def downgrade() -> None:
             postgresql_where=sa.text("due_at IS NOT NULL"),
             sqlite_where=sa.text("due_at IS NOT NULL"),
         )
-        batch_op.drop_index("ix_callbacks_late_by_service")
-        batch_op.drop_index("ix_callbacks_oldest_by_service")
+        batch_op.drop_index(
+            "ix_callbacks_late_by_service",
+            postgresql_where=sa.text(NOT_TRIED_WAITING),
+            sqlite_where=sa.text(NOT_TRIED_WAITING),
+        )
+        batch_op.drop_index(
+            "ix_callbacks_oldest_by_service",
+            postgresql_where=sa.text(OLDEST_QUEUED),
+            sqlite_where=sa.text(OLDEST_QUEUED),
+        )
         batch_op.drop_index("ix_callbacks_queue_position")
         batch_op.create_index(
             "ix_callbacks_queue_position",
