@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ringback.callbacks import repository
+from ringback.callbacks import repository, waits
 from ringback.callbacks.models import Callback
 from ringback.callbacks.states import ACTIVE_STATES, WAITING_LIST_STATES, CallbackState
 from ringback.clock import SystemClock
@@ -71,6 +71,17 @@ async def _position(session: AsyncSession, given: Inputs) -> int:
     return await repository.count_ahead(session, callback)
 
 
+async def _recent_steps(session: AsyncSession, given: Inputs) -> Any:
+    callback = await session.get(Callback, given.queued)
+    assert callback is not None
+    return await repository.recent_steps(
+        session,
+        queue_id=callback.queue_id,
+        since=given.now - waits.RECENT_WINDOW,
+        limit=waits.RECENT_LIMIT,
+    )
+
+
 async def _next_page(session: AsyncSession, given: Inputs) -> Any:
     callback = await session.get(Callback, given.handled)
     assert callback is not None
@@ -101,6 +112,7 @@ QUERIES: dict[str, Query] = {
     "get callback": lambda s, g: repository.get(s, g.handled),
     "callback history": lambda s, g: repository.history(s, g.handled),
     "queue position": _position,
+    "queue's recent history (wait estimate)": _recent_steps,
     "list newest": _page(),
     "list next page": _next_page,
     "list by state": _page(state=CallbackState.QUEUED),

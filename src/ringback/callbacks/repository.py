@@ -268,7 +268,10 @@ async def recent_steps(
                 Callback.service_id,
             )
             .join(Callback, Callback.id == CallbackHistory.callback_id)
-            .where(CallbackHistory.at >= since, Callback.queue_id == queue_id)
+            # "+ 0": SQLite keeps no statistics and, given an index on queue_id, starts from every
+            # callback the queue ever had and sorts their whole history (0.7 s at 100,000
+            # stored); without one it reads back from the end of the time index, as wanted.
+            .where(CallbackHistory.at >= since, Callback.queue_id + 0 == queue_id)
             .order_by(CallbackHistory.at.desc(), CallbackHistory.id.desc())
             .limit(limit)
         )
