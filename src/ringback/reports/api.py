@@ -6,6 +6,7 @@ Read by supervisors (a workspace session) and by API keys, each key limited to i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -35,6 +36,7 @@ from ringback.reports.schemas import (
     handling_csv,
     handling_report_read,
 )
+from ringback.reports.service import ReportRequest
 from ringback.runtime import Runtime, RuntimeDep, get_runtime
 from ringback.supervisor.service import check_supervisor
 from ringback.workspace.auth import current_agent, session_cookie
@@ -117,28 +119,50 @@ def _csv(text: str, name: str) -> Response:
     )
 
 
-def _report_request(
-    start: datetime,
-    end: datetime,
-    bucket: BucketSize,
-    service_name: str | None,
-    queue: str | None,
-    agent: str | None,
-    channel: Channel | None,
-    time_zone: str | None,
-    on_time_minutes: int = 15,
-) -> service.ReportRequest:
-    return service.ReportRequest(
-        start=start,
-        end=end,
-        bucket=bucket,
-        service=service_name,
-        queue=queue,
-        agent=agent,
-        channel=channel,
-        time_zone=time_zone,
-        on_time_minutes=on_time_minutes,
-    )
+@dataclass(frozen=True)
+class ReportQuery:
+    """The range, filters, time zone and format every report is asked with."""
+
+    start: datetime
+    end: datetime
+    service: str | None
+    queue: str | None
+    agent: str | None
+    channel: Channel | None
+    time_zone: str | None
+    output: ReportFormat | None
+
+    def request(
+        self, bucket: BucketSize = BucketSize.DAY, on_time_minutes: int = 15
+    ) -> ReportRequest:
+        return ReportRequest(
+            start=self.start,
+            end=self.end,
+            bucket=bucket,
+            service=self.service,
+            queue=self.queue,
+            agent=self.agent,
+            channel=self.channel,
+            time_zone=self.time_zone,
+            on_time_minutes=on_time_minutes,
+        )
+
+
+def report_query(
+    start: From,
+    end: To,
+    service_name: ServiceName = None,
+    queue: QueueName = None,
+    agent: AgentLogin = None,
+    channel: ChannelFilter = None,
+    time_zone: TimeZone = None,
+    output: Format = None,
+) -> ReportQuery:
+    """The query parameters all four reports share (an endpoint's own ones come first)."""
+    return ReportQuery(start, end, service_name, queue, agent, channel, time_zone, output)
+
+
+Filters = Annotated[ReportQuery, Depends(report_query)]
 
 
 @router.get("/callbacks", response_model=CallbackReportRead, responses=CSV_RESPONSE)
@@ -146,14 +170,8 @@ async def callbacks_report(
     request: Request,
     api: Reader,
     runtime: RuntimeDep,
-    start: From,
-    end: To,
+    query: Filters,
     bucket: Bucket = BucketSize.DAY,
-    service_name: ServiceName = None,
-    queue: QueueName = None,
-    agent: AgentLogin = None,
-    channel: ChannelFilter = None,
-    time_zone: TimeZone = None,
     on_time_minutes: Annotated[
         int,
         Query(
@@ -163,17 +181,14 @@ async def callbacks_report(
             "within this many minutes of its slot.",
         ),
     ] = 15,
-    output: Format = None,
 ) -> CallbackReportRead | Response:
     """Requests, outcomes, attempts, right-party contact and waits, per bucket."""
-    asked = _report_request(
-        start, end, bucket, service_name, queue, agent, channel, time_zone, on_time_minutes
-    )
+    asked = query.request(bucket, on_time_minutes)
     report = await service.callbacks_report(
         api.session, request=asked, caller=api.caller, now=runtime.clock.now()
     )
     read = callback_report_read(asked, report)
-    return _csv(callback_csv(read), "callbacks") if _wants_csv(request, output) else read
+    return _csv(callback_csv(read), "callbacks") if _wants_csv(request, query.output) else read
 
 
 @router.get("/handling", response_model=HandlingReportRead, responses=CSV_RESPONSE)
@@ -181,64 +196,36 @@ async def handling_report(
     request: Request,
     api: Reader,
     runtime: RuntimeDep,
-    start: From,
-    end: To,
+    query: Filters,
     bucket: Bucket = BucketSize.DAY,
-    service_name: ServiceName = None,
-    queue: QueueName = None,
-    agent: AgentLogin = None,
-    channel: ChannelFilter = None,
-    time_zone: TimeZone = None,
-    output: Format = None,
 ) -> HandlingReportRead | Response:
     """Handle time, hold time and after-call work, per agent and bucket."""
-    asked = _report_request(start, end, bucket, service_name, queue, agent, channel, time_zone)
+    asked = query.request(bucket)
     report = await service.handling_report(
         api.session, request=asked, caller=api.caller, now=runtime.clock.now()
     )
     read = handling_report_read(asked, report)
-    return _csv(handling_csv(read), "handling") if _wants_csv(request, output) else read
+    return _csv(handling_csv(read), "handling") if _wants_csv(request, query.output) else read
 
 
 @router.get("/dispositions", response_model=DispositionReportRead, responses=CSV_RESPONSE)
 async def dispositions_report(
-    request: Request,
-    api: Reader,
-    start: From,
-    end: To,
-    service_name: ServiceName = None,
-    queue: QueueName = None,
-    agent: AgentLogin = None,
-    channel: ChannelFilter = None,
-    time_zone: TimeZone = None,
-    output: Format = None,
+    request: Request, api: Reader, query: Filters
 ) -> DispositionReportRead | Response:
     """Interactions closed in the range, per disposition code, as the codes' tree."""
-    asked = _report_request(
-        start, end, BucketSize.DAY, service_name, queue, agent, channel, time_zone
-    )
+    asked = query.request()
     zone, report = await service.dispositions_report(api.session, request=asked, caller=api.caller)
     read = disposition_report_read(asked, zone, report)
-    return _csv(disposition_csv(read), "dispositions") if _wants_csv(request, output) else read
+    csv = _wants_csv(request, query.output)
+    return _csv(disposition_csv(read), "dispositions") if csv else read
 
 
 @router.get("/answer-rate", response_model=AnswerRateReportRead, responses=CSV_RESPONSE)
 async def answer_rate_report(
-    request: Request,
-    api: Reader,
-    start: From,
-    end: To,
-    service_name: ServiceName = None,
-    queue: QueueName = None,
-    agent: AgentLogin = None,
-    channel: ChannelFilter = None,
-    time_zone: TimeZone = None,
-    output: Format = None,
+    request: Request, api: Reader, query: Filters
 ) -> AnswerRateReportRead | Response:
     """Dials and how many were answered, by local hour of day and day of week."""
-    asked = _report_request(
-        start, end, BucketSize.DAY, service_name, queue, agent, channel, time_zone
-    )
+    asked = query.request()
     report = await service.answer_rate_report(api.session, request=asked, caller=api.caller)
     read = answer_rate_report_read(asked, report)
-    return _csv(answer_rate_csv(read), "answer-rate") if _wants_csv(request, output) else read
+    return _csv(answer_rate_csv(read), "answer-rate") if _wants_csv(request, query.output) else read
