@@ -31,6 +31,7 @@ import {
 import { browserZone } from "../lib/time";
 import { ErrorText } from "./common";
 import { cssColour, ReportChart, type Series } from "./ReportChart";
+import { SupervisorHeader, SupervisorsOnly } from "./SupervisorHeader";
 import "../supervisor.css";
 import "../reports.css";
 
@@ -120,36 +121,16 @@ export default function Reports({ agent, onSignedOut }: { agent: Agent; onSigned
     setFilters((current) => ({ ...current, ...next }));
   }
 
-  async function signOut() {
-    try {
-      await unwrap(api.DELETE("/api/v1/workspace/session"));
-      onSignedOut();
-    } catch (failure) {
-      setListsError(messageOf(failure));
-    }
-  }
-
   const header = (
-    <header className="topbar">
-      <span className="brand">Ringback · Reports</span>
-      <span className="agent">{agent.name}</span>
-      <nav aria-label="Pages">
-        {supervisor && <a href="/supervisor">Supervisor</a>}
-        <a href="/">My desk</a>
-        <button type="button" className="plain" onClick={() => void signOut()}>
-          Sign out
-        </button>
-      </nav>
-    </header>
+    <SupervisorHeader
+      title="Reports"
+      agent={agent}
+      other={supervisor ? { href: "/supervisor", label: "Supervisor" } : null}
+      onSignedOut={onSignedOut}
+      onError={setListsError}
+    />
   );
-  if (!supervisor) {
-    return (
-      <div className="supervisor reports">
-        {header}
-        <p role="alert">This page is for supervisors.</p>
-      </div>
-    );
-  }
+  if (!supervisor) return <SupervisorsOnly className="supervisor reports" header={header} />;
 
   const serviceName = (code: string | null | undefined) => services.find((s) => s.name === code)?.display_name ?? code ?? "";
   const agentName = (login: string) => agents.find((a) => a.login === login)?.name ?? login;

@@ -23,6 +23,7 @@ import {
 } from "../lib/supervisor";
 import { browserZone, formatInZone } from "../lib/time";
 import { ErrorText, Modal, PhoneText, useNotReadyReasons, usePhoneFormat, usePhones } from "./common";
+import { SupervisorHeader, SupervisorsOnly } from "./SupervisorHeader";
 import "../supervisor.css";
 
 type Queue = Schemas["QueueRead"];
@@ -131,36 +132,16 @@ export function Supervisor({ agent, onSignedOut }: { agent: Agent; onSignedOut: 
     }
   }
 
-  async function signOut() {
-    try {
-      await unwrap(api.DELETE("/api/v1/workspace/session"));
-      onSignedOut();
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }
-
   const header = (
-    <header className="topbar">
-      <span className="brand">Ringback · Supervisor</span>
-      <span className="agent">{agent.name}</span>
-      <nav aria-label="Pages">
-        {supervisor && <a href="/reports">Reports</a>}
-        <a href="/">My desk</a>
-        <button type="button" className="plain" onClick={() => void signOut()}>
-          Sign out
-        </button>
-      </nav>
-    </header>
+    <SupervisorHeader
+      title="Supervisor"
+      agent={agent}
+      other={supervisor ? { href: "/reports", label: "Reports" } : null}
+      onSignedOut={onSignedOut}
+      onError={setError}
+    />
   );
-  if (!supervisor) {
-    return (
-      <div className="supervisor">
-        {header}
-        <p role="alert">This page is for supervisors.</p>
-      </div>
-    );
-  }
+  if (!supervisor) return <SupervisorsOnly className="supervisor" header={header} />;
 
   return (
     <div className="supervisor">
