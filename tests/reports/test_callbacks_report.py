@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.reports.conftest import S, Story, fall_back_story, service_ids
+from tests.reports.conftest import E, S, Story, fall_back_story, service_ids, z
 
 from ringback.callbacks.service import Caller
-from ringback.callbacks.states import Channel
+from ringback.callbacks.states import CallbackType, Channel
 from ringback.db import Database
 from ringback.errors import RingbackError
 from ringback.reports.buckets import BucketSize
@@ -179,3 +179,39 @@ async def test_a_key_sees_only_its_services(configured_db: Database) -> None:
     assert theirs.total.requests == 0 and theirs.total.completed == 0
     everyone = await report(configured_db, service=None, time_zone="Europe/Paris")
     assert everyone.total.requests == 6 and everyone.total.completed == 2
+
+
+@pytest.mark.anyio
+async def test_callbacks_asked_before_the_range_count_from_their_whole_history(
+    configured_db: Database,
+) -> None:
+    async with configured_db.transaction() as session:
+        service, queue = (await service_ids(session))["returning"]
+    story = Story()
+    # Asked and first dialled the day before the range (no answer), dialled again and answered
+    # in it: a first connect in the range, not a first dial.
+    redialled = story.callback(
+        service, queue, created_at=z("10-23 09:00"), state=S.CONNECTED, attempts=2
+    )
+    story.event(redialled, z("10-23 09:05"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
+    story.event(redialled, z("10-23 09:06"), E.NO_CONTACT, S.DIALING, S.ACCEPTED)
+    story.event(redialled, z("10-24 23:00"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
+    story.event(redialled, z("10-24 23:01"), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
+    # Asked for a slot the morning before, due an hour before the range, first dialled in it:
+    # its promise is kept from when it became due, before the range.
+    slotted = story.callback(
+        service,
+        queue,
+        created_at=z("10-24 10:00"),
+        state=S.DIALING,
+        type=CallbackType.SCHEDULED,
+        attempts=1,
+    )
+    story.event(slotted, z("10-24 21:30"), E.DUE, S.SCHEDULED, S.QUEUED, actor="scheduler")
+    story.event(slotted, z("10-24 22:30"), E.DIAL, S.ACCEPTED, S.DIALING, actor="bob")
+    await story.write(configured_db)
+    found = (await report(configured_db)).total
+    assert found.to_first_dial == [45000]  # 10:00 to 22:30
+    assert found.promise_to_first_dial == [3600]  # due 21:30, dialled 22:30
+    assert (found.scheduled_dialled, found.scheduled_on_time) == (1, 0)
+    assert found.to_connect == [136860]  # 09:00 on the 23rd to 23:01 on the 24th
