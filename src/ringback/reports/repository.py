@@ -324,6 +324,7 @@ def _interactions(query: Q, scope: Scope) -> Q:
 class HandledInteraction:
     id: uuid.UUID
     agent_id: int
+    created_at: datetime
     reached_at: datetime  # accepted, or (handed over by a colleague) offered
     ended_at: datetime
     disposition: str | None
@@ -335,6 +336,7 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         select(
             Interaction.id,
             Interaction.agent_id,
+            Interaction.created_at,
             func.coalesce(Interaction.accepted_at, Interaction.offered_at),
             Interaction.ended_at,
             Interaction.disposition,
@@ -346,8 +348,8 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         scope,
     )
     return [
-        HandledInteraction(i, agent, reached, ended, code)
-        for i, agent, reached, ended, code in await session.execute(query)
+        HandledInteraction(i, agent, created, reached, ended, code)
+        for i, agent, created, reached, ended, code in await session.execute(query)
         if ended is not None
     ]
 
@@ -356,29 +358,29 @@ IDS_PER_STATEMENT = 500
 
 
 async def call_states_of_held(
-    session: AsyncSession, interaction_ids: Sequence[uuid.UUID]
+    session: AsyncSession, interaction_ids: Sequence[uuid.UUID], since: datetime
 ) -> list[tuple[uuid.UUID, datetime, str]]:
     """The call-state history of those of these interactions that were ever on hold, in
-    order: (interaction, at, state)."""
-    # Read through each interaction's own index. The kind is compared as text (``|| ''``): given
-    # the choice, SQLite would walk the (kind, at) index through every hold ever recorded.
+    order: (interaction, at, state). None of them was created before ``since``."""
+    # Which were held: the holds recorded since then, one range of the (kind, at) index, rather
+    # than two statements per 500 interactions. Their call states: through each one's index.
+    # The kind is compared as text (``|| ''``): given the choice, SQLite would walk the
+    # (kind, at) index through every hold ever recorded, once per row.
+    wanted = set(interaction_ids)
+    held_since = await session.scalars(
+        select(InteractionHistory.interaction_id)
+        .where(InteractionHistory.kind == "hold", InteractionHistory.at >= since)
+        .distinct()
+    )
+    held = sorted(i for i in held_since if i in wanted)
     kind = InteractionHistory.kind + ""
     state = InteractionHistory.detail["state"].as_string()
     found: list[tuple[uuid.UUID, datetime, str]] = []
-    for first in range(0, len(interaction_ids), IDS_PER_STATEMENT):
-        chunk = list(interaction_ids[first : first + IDS_PER_STATEMENT])
-        held = (
-            await session.scalars(
-                select(InteractionHistory.interaction_id)
-                .where(InteractionHistory.interaction_id.in_(chunk), kind == "hold")
-                .distinct()
-            )
-        ).all()
-        if not held:
-            continue
+    for first in range(0, len(held), IDS_PER_STATEMENT):
+        chunk = held[first : first + IDS_PER_STATEMENT]
         rows = await session.execute(
             select(InteractionHistory.interaction_id, InteractionHistory.at, state)
-            .where(InteractionHistory.interaction_id.in_(held), kind == "call_state")
+            .where(InteractionHistory.interaction_id.in_(chunk), kind == "call_state")
             .order_by(InteractionHistory.interaction_id, InteractionHistory.id)
         )
         found += [(i, at, s or "") for i, at, s in rows]

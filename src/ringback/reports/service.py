@@ -349,7 +349,11 @@ async def handling_report(
 
     handled = await repository.handled(session, scope)
     held = _hold_seconds(
-        await repository.call_states_of_held(session, [item.id for item in handled])
+        await repository.call_states_of_held(
+            session,
+            [item.id for item in handled],
+            min((item.created_at for item in handled), default=scope.end),
+        )
     )
     for item in handled:
         for figures in targets(item.ended_at, item.agent_id):
