@@ -22,6 +22,8 @@ from ringback.webhooks.config import new_secret
 pytestmark = pytest.mark.e2e
 
 # Two more services on the test queue: one keeps a number's callbacks, one merges into them.
+# Both call at any hour: the default calling window would hold an evening's callbacks until
+# the morning, and the tests would pass only in the daytime.
 INBOUND_CONFIG = (
     TEST_CONFIG
     + """
@@ -30,6 +32,7 @@ name = "keeping"
 queue = "support"
 time_zone = "UTC"
 default_region = "GB"
+calling_window = "00:00-24:00"
 inbound_first = "keep"
 [services.office_hours]
 """
@@ -40,6 +43,7 @@ name = "merging"
 queue = "support"
 time_zone = "UTC"
 default_region = "GB"
+calling_window = "00:00-24:00"
 inbound_first = "merge"
 [services.office_hours]
 """
