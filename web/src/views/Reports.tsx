@@ -185,50 +185,10 @@ export default function Reports({ agent, onSignedOut }: { agent: Agent; onSigned
               ))}
             </select>
           </label>
-          <label>
-            Service
-            <select value={filters.service} onChange={(e) => change({ service: e.target.value })}>
-              <option value="">All services</option>
-              {services.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.display_name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Queue
-            <select value={filters.queue} onChange={(e) => change({ queue: e.target.value })}>
-              <option value="">All queues</option>
-              {queues.map((q) => (
-                <option key={q} value={q}>
-                  {q}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Agent
-            <select value={filters.agent} onChange={(e) => change({ agent: e.target.value })}>
-              <option value="">All agents</option>
-              {agents.map((a) => (
-                <option key={a.login} value={a.login}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Channel
-            <select value={filters.channel} onChange={(e) => change({ channel: e.target.value })}>
-              <option value="">All channels</option>
-              {Object.entries(REQUEST_CHANNEL).map(([value, text]) => (
-                <option key={value} value={value}>
-                  {text}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect label="Service" all="All services" value={filters.service} options={services.map((s) => ({ value: s.name, text: s.display_name }))} onChange={(service) => change({ service })} />
+          <FilterSelect label="Queue" all="All queues" value={filters.queue} options={queues.map((q) => ({ value: q, text: q }))} onChange={(queue) => change({ queue })} />
+          <FilterSelect label="Agent" all="All agents" value={filters.agent} options={agents.map((a) => ({ value: a.login, text: a.name }))} onChange={(agent) => change({ agent })} />
+          <FilterSelect label="Channel" all="All channels" value={filters.channel} options={Object.entries(REQUEST_CHANNEL).map(([value, text]) => ({ value, text }))} onChange={(channel) => change({ channel })} />
           <button type="button" onClick={() => window.print()}>
             Print
           </button>
@@ -244,6 +204,35 @@ export default function Reports({ agent, onSignedOut }: { agent: Agent; onSigned
         )}
       </main>
     </div>
+  );
+}
+
+/** A filter of the reports: a labelled list whose first choice, the empty value, takes them all. */
+function FilterSelect({
+  label,
+  all,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  all: string;
+  value: string;
+  options: { value: string; text: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{all}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
