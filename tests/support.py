@@ -1,4 +1,12 @@
-"""What several test modules share: the test configuration."""
+"""What several test modules share: the test configuration, and waiting for a row lock."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from ringback.db import Database
 
 # Office hours of the services that never close.
 ALWAYS_OPEN = "".join(
@@ -190,3 +198,20 @@ pattern = "*"
 behaviour = "accept"
 ring_seconds = 0.05
 """.replace("<always open>\n", ALWAYS_OPEN)
+
+
+async def until_someone_waits_for_a_lock(db: Database) -> None:
+    """Return once a transaction on ``db`` (PostgreSQL) waits for a lock another one holds."""
+    for _ in range(2000):
+        # A transaction of its own each time: one reads pg_stat_activity as it was at its start.
+        async with db.transaction() as session:
+            waiting = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the other change never waited for the locked row")

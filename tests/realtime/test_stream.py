@@ -7,7 +7,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
+from tests.support import until_someone_waits_for_a_lock
 
 from ringback.agents.models import Agent
 from ringback.clock import ManualClock
@@ -57,7 +58,7 @@ async def test_a_change_waiting_for_an_agent_row_does_not_hold_up_the_change_hol
         # stream's lock first, the first change could not commit its own event: a deadlock,
         # which PostgreSQL ends with an error.
         second = asyncio.create_task(second_change())
-        await _until_someone_waits_for_a_lock(configured_db)
+        await until_someone_waits_for_a_lock(configured_db)
     await second
     async with configured_db.transaction() as session:
         events = await repository.events_after(session, after=0, agent_id=1)
@@ -105,19 +106,3 @@ async def test_pruning_old_events_never_gives_a_new_one_an_id_already_handed_out
     # SQLite gives a new row the highest id plus one: the newest row stays, whatever its age.
     assert [event.payload["n"] for event in resumed] == [3]
     assert [event.payload["n"] for event in kept] == [2, 3]
-
-
-async def _until_someone_waits_for_a_lock(db: Database) -> None:
-    for _ in range(2000):
-        # A transaction of its own each time: one reads pg_stat_activity as it was at its start.
-        async with db.transaction() as session:
-            waiting = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the other change never waited for the locked row")

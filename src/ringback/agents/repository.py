@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -54,25 +54,36 @@ async def live_sessions(
     ).all()
 
 
+def _locked(query: Select[AgentChannelStatus]) -> Select[AgentChannelStatus]:
+    """``query`` locking its status rows, and reading them afresh into the session.
+
+    A status row is written back with the version it was read at: one read without the lock
+    can be changed meanwhile (a routing pass's offer, another sign-in), and the write then
+    fails. All of an agent's rows are taken in channel order: two such changes queue, and
+    never deadlock.
+    """
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 async def channel_status(
     session: AsyncSession, agent_id: int, channel: AgentChannel, *, for_update: bool = False
 ) -> AgentChannelStatus | None:
     query = select(AgentChannelStatus).where(
         AgentChannelStatus.agent_id == agent_id, AgentChannelStatus.channel == channel
     )
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    return await session.scalar(_locked(query) if for_update else query)
 
 
-async def channel_statuses(session: AsyncSession, agent_id: int) -> Sequence[AgentChannelStatus]:
-    return (
-        await session.scalars(
-            select(AgentChannelStatus)
-            .where(AgentChannelStatus.agent_id == agent_id)
-            .order_by(AgentChannelStatus.channel)
-        )
-    ).all()
+async def channel_statuses(
+    session: AsyncSession, agent_id: int, *, for_update: bool = False
+) -> Sequence[AgentChannelStatus]:
+    """The agent's status on each channel; ``for_update`` to change them (see ``_locked``)."""
+    query = (
+        select(AgentChannelStatus)
+        .where(AgentChannelStatus.agent_id == agent_id)
+        .order_by(AgentChannelStatus.channel)
+    )
+    return (await session.scalars(_locked(query) if for_update else query)).all()
 
 
 async def all_channel_statuses(session: AsyncSession) -> Sequence[AgentChannelStatus]:

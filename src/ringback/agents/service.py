@@ -209,7 +209,8 @@ async def open_session(
             expires_at=expires,
         )
     )
-    for status in await repository.channel_statuses(session, agent.id):
+    # Locked: a Logged Out row another sign-in (or My Status) moves on meanwhile is left as is.
+    for status in await repository.channel_statuses(session, agent.id, for_update=True):
         if status.status is AgentStatus.LOGGED_OUT:
             change_status(
                 session, agent, status, AgentStatus.NOT_READY, now=now, reason="signed in"
@@ -243,7 +244,8 @@ async def sign_out(
     session: AsyncSession, *, agent: Agent, agent_session: AgentSession, now: datetime
 ) -> None:
     """End this session; with no other session left, every channel goes Logged Out."""
-    statuses = await repository.channel_statuses(session, agent.id)
+    # Locked: an offer a routing pass makes meanwhile is seen here, not overwritten.
+    statuses = await repository.channel_statuses(session, agent.id, for_update=True)
     others = [
         s
         for s in await repository.live_sessions(session, agent.id, now)
