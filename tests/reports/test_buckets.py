@@ -90,9 +90,10 @@ def test_the_locator_finds_the_bucket_of_an_instant() -> None:
         PARIS,
     )
     locate = Locator(spans)
-    assert locate.index(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == 3  # the second 02:00 hour
-    assert locate.index(datetime(2026, 10, 24, 21, 59, tzinfo=UTC)) is None
-    assert locate.index(spans[-1].end) is None
+    assert locate.index(datetime(2026, 10, 25, 1, 30, tzinfo=UTC).timestamp()) == 3  # 2nd 02:00
+    assert locate.index(datetime(2026, 10, 24, 21, 59, tzinfo=UTC).timestamp()) is None
+    assert locate.index(spans[-1].end.timestamp()) is None
+    assert locate.index(spans[1].start.timestamp()) == 1
 
 
 instants = st.datetimes(

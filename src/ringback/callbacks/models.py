@@ -20,12 +20,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
+from ringback.callbacks.states import (
+    TERMINAL_STATES,
+    CallbackEvent,
+    CallbackState,
+    CallbackType,
+    Channel,
+)
 from ringback.db import Base, enum_column, new_id
 
 # The conditions of two partial indexes; the queries that use them write them the same way.
 OLDEST_QUEUED = "state = 'queued'"
 NOT_TRIED_WAITING = "attempts = 0 AND state IN ('queued', 'offered')"
+
+
+# What the reports filter callbacks by, and the columns each of their ranges reads.
+REPORT_FILTERS = ("service_id", "queue_id", "channel")
+REPORT_RANGES = {
+    "first_dialed_at": (*REPORT_FILTERS, "created_at", "first_queued_at", "type"),
+    "contacted_at": (*REPORT_FILTERS, "created_at"),
+    "ended_at": (*REPORT_FILTERS, "state", "ended_by", "last_result", "attempts", "contacted_at"),
+}
 
 
 class Callback(Base):
@@ -53,6 +68,11 @@ class Callback(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_result: Mapped[str | None] = mapped_column(String(32))  # of the latest dial
     contacted_at: Mapped[datetime | None]  # the customer answered at least once
+    # Milestones, also in the history, kept here so that a report reads callbacks, not history.
+    first_queued_at: Mapped[datetime | None]
+    first_dialed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(100))  # the actor of its ending
     # A personal callback waits for this agent until reserved_until, then for anyone.
     reserved_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     reserved_until: Mapped[datetime | None]
@@ -97,7 +117,8 @@ class Callback(Base):
         # A number's callbacks on a service in order: the duplicate check and the list by phone.
         Index("ix_callbacks_listing_by_phone", "phone", "service_id", "created_at", "id"),
         Index("ix_callbacks_service_listing", "service_id", "state", "created_at", "id"),
-        Index("ix_callbacks_listing", "created_at", "id"),
+        # The API's list by request time; and the report's requests, counted in the index.
+        Index("ix_callbacks_listing", "created_at", "id", *REPORT_FILTERS, "type"),
         # The supervisor's waiting lists: one state at a time, oldest first.
         Index("ix_callbacks_waiting", "state", "queued_at", "id"),
         # The API's lists filtered by state alone or by service alone, newest first.
@@ -114,6 +135,18 @@ class Callback(Base):
             postgresql_where=text("due_at IS NOT NULL"),
             sqlite_where=text("due_at IS NOT NULL"),
         ),
+        # The reports' ranges (a month's first dials, first answers and endings), each with
+        # what its report reads, so that the table is not: a month's rows lie all over it.
+        *(
+            Index(
+                f"ix_callbacks_{name}",
+                name,
+                *columns,
+                postgresql_where=text(f"{name} IS NOT NULL"),
+                sqlite_where=text(f"{name} IS NOT NULL"),
+            )
+            for name, columns in REPORT_RANGES.items()
+        ),
         # A service's next scheduled callback, for the supervisor's queue rows.
         Index(
             "ix_callbacks_next_due_by_service",
@@ -124,6 +157,20 @@ class Callback(Base):
             sqlite_where=text("due_at IS NOT NULL"),
         ),
     )
+
+    def mark_milestones(
+        self, event: CallbackEvent, target: CallbackState, *, actor: str, at: datetime
+    ) -> None:
+        """Keep on the row the moments a history entry marks (first queued, first dialled,
+        first answered, ended), as of that entry's time and actor."""
+        if target is CallbackState.QUEUED and self.first_queued_at is None:
+            self.first_queued_at = at
+        if event is CallbackEvent.DIAL and self.first_dialed_at is None:
+            self.first_dialed_at = at
+        if event is CallbackEvent.CONNECT and self.contacted_at is None:
+            self.contacted_at = at
+        if target in TERMINAL_STATES:
+            self.ended_at, self.ended_by = at, actor
 
 
 class WaitingCountRow(Base):

@@ -98,14 +98,14 @@ def count_buckets(start: datetime, end: datetime, size: BucketSize) -> int:
 
 
 class Locator:
-    """Which bucket an instant falls in (by bisection over the bucket starts)."""
+    """Which bucket an instant (seconds since 1970) falls in, by bisection over the starts."""
 
     def __init__(self, spans: Sequence[Bucket]) -> None:
-        self._starts = [b.start for b in spans]
-        self._end = spans[-1].end if spans else None
+        self._starts = [b.start.timestamp() for b in spans]
+        self._end = spans[-1].end.timestamp() if spans else None
 
-    def index(self, instant: datetime) -> int | None:
-        if self._end is None or instant >= self._end:
+    def index(self, seconds: float) -> int | None:
+        if self._end is None or seconds >= self._end:
             return None
-        found = bisect_right(self._starts, instant) - 1
+        found = bisect_right(self._starts, seconds) - 1
         return found if found >= 0 else None

@@ -1,34 +1,34 @@
 """Every SQL statement of the reports. Counts are grouped in the database by quarter hour of
 UTC (every time zone in use today is a whole number of quarter hours from UTC, so a quarter
-never straddles a local bucket); figures that need percentiles read one small row per item."""
+never straddles a local bucket); figures that need percentiles read a few numbers per item,
+all the items' numbers packed in one JSON value (``packed``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     case,
     exists,
     func,
     literal_column,
-    or_,
     select,
-    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import JSON, Float
 
 from ringback.agents.models import Agent, AgentStatus, AgentStatusHistory
 from ringback.callbacks.models import Callback, CallbackHistory
 from ringback.callbacks.states import (
     ACTIVE_STATES,
-    TERMINAL_STATES,
     CallbackEvent,
     CallbackState,
     CallbackType,
@@ -45,6 +45,51 @@ Q = TypeVar("Q")
 S, E = CallbackState, CallbackEvent
 
 
+class packed(FunctionElement[Any]):
+    """``packed(a, b, ...)``: every row's values as one JSON array of arrays. Read one row each,
+    a month's 45,000 first dials took a second in Python alone on PostgreSQL (a UTCDateTime,
+    a UUID and an enum to convert per row); packed, about a tenth of that."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(packed, "sqlite")
+def _packed_sqlite(element: packed, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(packed, "postgresql")
+def _packed_postgresql(element: packed, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+class seconds_since(FunctionElement[float]):
+    """``seconds_since(at, since)``: the seconds from ``since`` to ``at``, exactly as stored
+    (microseconds on PostgreSQL, milliseconds on SQLite); ``seconds_since(at)``: since 1970."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(seconds_since, "sqlite")
+def _seconds_since_sqlite(element: seconds_since, compiler: Any, **kw: Any) -> str:
+    # SQLite keeps a time as whole milliseconds; rounding takes off julianday's float error.
+    at, *since = (compiler.process(c, **kw) for c in element.clauses)
+    origin = f"julianday({since[0]})" if since else "2440587.5"
+    return f"round((julianday({at}) - {origin}) * 86400.0, 3)"
+
+
+@compiles(seconds_since, "postgresql")
+def _seconds_since_postgresql(element: seconds_since, compiler: Any, **kw: Any) -> str:
+    at, *since = (compiler.process(c, **kw) for c in element.clauses)
+    return f"extract(epoch from {at} - {since[0]})" if since else f"extract(epoch from {at})"
+
+
+async def _unpacked(session: AsyncSession, query: Any) -> list[list[Any]]:
+    return list(await session.scalar(query) or [])
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which rows a report reads: a time range and the filters asked for."""
@@ -57,6 +102,13 @@ class Scope:
     agent_id: int | None = None
     agent_login: str | None = None
     phone: str | None = None  # one customer's number (E.164): the best time to call's history
+
+    @property
+    def filters_callbacks(self) -> bool:
+        """Whether only some callbacks count (by service, queue, channel or number)."""
+        return any(
+            f is not None for f in (self.service_ids, self.queue_id, self.channel, self.phone)
+        )
 
     @property
     def first_quarter(self) -> int:
@@ -87,22 +139,6 @@ def _callbacks(query: Q, scope: Scope) -> Q:
     return found  # type: ignore[no-any-return]
 
 
-def _each_callback(
-    session: AsyncSession, scope: Scope, callback_id: Any, *columns: Any
-) -> tuple[Any, ColumnElement[bool]]:
-    """The callback of each of these ids that the filters keep, with these of its columns (and
-    its id), to join on the condition returned: looked up by primary key one at a time. A plain
-    join does that on SQLite, but PostgreSQL hashes the whole table (half a second at 1,000,000
-    stored for a month's 46,000 first dials); there a LATERAL subquery, kept apart by its
-    LIMIT, is read per row. Not for the month's endings: read at random per row they took
-    longer than the hash."""
-    found = _callbacks(select(Callback.id, *columns), scope)
-    if session.get_bind().dialect.name == "postgresql":
-        return found.where(Callback.id == callback_id).limit(1).lateral(), true()
-    row = found.subquery()
-    return row, row.c.id == callback_id
-
-
 @dataclass(frozen=True)
 class RequestCount:
     quarter: int
@@ -129,9 +165,9 @@ SYSTEM_ACTORS = ("scheduler", "routing", "switch", "system")
 
 
 def _canceller() -> ColumnElement[str]:
-    actor = CallbackHistory.actor
+    actor = Callback.ended_by
     return case(
-        (CallbackHistory.to_state != S.CANCELLED, literal_column("''")),
+        (Callback.state != S.CANCELLED, literal_column("''")),
         (actor.like("customer%"), literal_column("'customer'")),
         (actor.like("api-key:%"), literal_column("'integration'")),
         (actor.like("supervisor%"), literal_column("'supervisor'")),
@@ -154,13 +190,13 @@ class OutcomeCount:
 
 async def outcome_counts(session: AsyncSession, scope: Scope) -> list[OutcomeCount]:
     """Callbacks that ended in the range (each ends once), per quarter and outcome."""
-    quarter = _quarter(scope, CallbackHistory.at)
+    quarter = _quarter(scope, Callback.ended_at)
     cancelled_by = _canceller()
-    last_result = case((CallbackHistory.to_state == S.FAILED, Callback.last_result), else_=None)
+    last_result = case((Callback.state == S.FAILED, Callback.last_result), else_=None)
     query = (
         select(
             quarter,
-            CallbackHistory.to_state,
+            Callback.state,
             cancelled_by,
             last_result,
             func.count(),
@@ -168,16 +204,11 @@ async def outcome_counts(session: AsyncSession, scope: Scope) -> list[OutcomeCou
             func.count(case((Callback.attempts > 0, 1))),
             func.count(Callback.contacted_at),
         )
-        .join(Callback, Callback.id == CallbackHistory.callback_id)
-        .where(
-            CallbackHistory.at >= scope.start,
-            CallbackHistory.at < scope.end,
-            CallbackHistory.to_state.in_(sorted(TERMINAL_STATES)),
-        )
-        .group_by(quarter, CallbackHistory.to_state, cancelled_by, last_result)
+        .where(Callback.ended_at >= scope.start, Callback.ended_at < scope.end)
+        .group_by(quarter, Callback.state, cancelled_by, last_result)
     )
     if scope.agent_login is not None:
-        query = query.where(CallbackHistory.actor == scope.agent_login)
+        query = query.where(Callback.ended_by == scope.agent_login)
     rows = await session.execute(_callbacks(query, scope))
     return [
         OutcomeCount(int(q), state, by, result, n, int(attempts), dialled, reached)
@@ -209,137 +240,98 @@ async def requested_between(
 async def ended_between(session: AsyncSession, scope: Scope, start: datetime, end: datetime) -> int:
     query = _callbacks(
         select(func.count())
-        .select_from(CallbackHistory)
-        .join(Callback, Callback.id == CallbackHistory.callback_id)
-        .where(
-            CallbackHistory.at >= start,
-            CallbackHistory.at < end,
-            CallbackHistory.to_state.in_(sorted(TERMINAL_STATES)),
-        ),
+        .select_from(Callback)
+        .where(Callback.ended_at >= start, Callback.ended_at < end),
         scope,
     )
     return int(await session.scalar(query) or 0)
 
 
 @dataclass(frozen=True)
-class FirstReach:
-    """A callback's first dial, or its first connect, when that fell in the range."""
+class FirstReaches:
+    """The first dials and first connects that happened in the range, each as a list."""
 
-    callback_id: uuid.UUID
-    event: CallbackEvent  # dial or connect
-    at: datetime
-    type: CallbackType
-    requested_at: datetime
-    queued_at: datetime | None  # when it first became due (its slot, its delay, or at once)
+    # (seconds since 1970, seconds since asked for, seconds since first due or None when never
+    # queued, booked in a slot)
+    dials: list[tuple[float, float, float | None, bool]]
+    connects: list[tuple[float, float]]  # (seconds since 1970, seconds since asked for)
 
 
-def _first_times(which: ColumnElement[bool]) -> Any:
-    """Per callback of the history rows this keeps: its first dial, its first
-    connect and when it first became due."""
-    at, event = CallbackHistory.at, CallbackHistory.event
-    return (
-        select(
-            CallbackHistory.callback_id,
-            func.min(case((event == E.DIAL, at))).label("dial_at"),
-            func.min(case((event == E.CONNECT, at))).label("connect_at"),
-            func.min(case((CallbackHistory.to_state == S.QUEUED, at))).label("queued_at"),
+async def first_reaches(session: AsyncSession, scope: Scope) -> FirstReaches:
+    """Each callback's first dial and first connect that happened in the range: two ranges of
+    indexes that hold all that is read, in one statement."""
+
+    def reached(at: Any, *values: Any) -> Any:
+        query = _callbacks(
+            select(packed(seconds_since(at), seconds_since(at, Callback.created_at), *values))
+            .where(at >= scope.start, at < scope.end)
+            .scalar_subquery(),
+            scope,
         )
-        .where(which)
-        .group_by(CallbackHistory.callback_id)
-    )
+        if scope.agent_login is not None:
+            # The agent's own dials; a connect is the switch's, so it goes with the callback.
+            query = query.where(
+                exists().where(
+                    CallbackHistory.callback_id == Callback.id,
+                    CallbackHistory.event == E.DIAL,
+                    CallbackHistory.actor == scope.agent_login,
+                )
+            )
+        return query
 
-
-async def first_reaches(session: AsyncSession, scope: Scope) -> list[FirstReach]:
-    """Each callback's first dial and first connect that happened in the range."""
-    at, event = CallbackHistory.at, CallbackHistory.event
-    reached = event.in_([E.DIAL, E.CONNECT])
-    # One row per callback dialled or connected in the range, read through the time index.
-    in_range = (
-        _first_times(
-            and_(
-                at >= scope.start,
-                at < scope.end,
-                or_(reached, CallbackHistory.to_state == S.QUEUED),
+    dial = Callback.first_dialed_at
+    dials, connects = (
+        await session.execute(
+            select(
+                reached(
+                    dial,
+                    seconds_since(dial, Callback.first_queued_at),
+                    Callback.type == CallbackType.SCHEDULED,
+                ),
+                reached(Callback.contacted_at),
             )
         )
-        .having(func.count(case((reached, 1))) > 0)
-        .subquery()
+    ).one()
+    return FirstReaches(
+        [(at, waited, due, bool(scheduled)) for at, waited, due, scheduled in dials or ()],
+        [(at, waited) for at, waited in connects or ()],
     )
-    callback, joined = _each_callback(
-        session, scope, in_range.c.callback_id, Callback.type, Callback.created_at
-    )
-    query = select(
-        in_range.c.callback_id,
-        callback.c.type,
-        callback.c.created_at,
-        in_range.c.dial_at,
-        in_range.c.connect_at,
-        in_range.c.queued_at,
-    ).join(callback, joined)
-    if scope.agent_login is not None:
-        # The agent's own dials; a connect is the switch's, so it goes with the callback.
-        dialled = aliased(CallbackHistory)
-        query = query.where(
-            exists().where(
-                dialled.callback_id == in_range.c.callback_id,
-                dialled.event == E.DIAL,
-                dialled.actor == scope.agent_login,
-            )
-        )
-    rows = (await session.execute(query)).all()
-    # A callback asked for within the range has all its history up to its first dial there.
-    # Any other is read whole through the history's callback_id index: a dial or connect
-    # before the range means the one in it was not its first, and it may have become due then.
-    ever: dict[uuid.UUID, tuple[datetime | None, datetime | None, datetime | None]] = {}
-    to_read = [
-        row.callback_id
-        for row in rows
-        if row.created_at < scope.start or (row.dial_at is not None and row.queued_at is None)
-    ]
-    for first in range(0, len(to_read), IDS_PER_STATEMENT):
-        chunk = to_read[first : first + IDS_PER_STATEMENT]
-        for i, *times in await session.execute(
-            _first_times(CallbackHistory.callback_id.in_(chunk))
-        ):
-            ever[i] = (times[0], times[1], times[2])
-    found: list[FirstReach] = []
-    for i, type_, requested, dial_at, connect_at, queued_at in rows:
-        first_dial, first_connect, queued_at = ever.get(i, (dial_at, connect_at, queued_at))
-        if dial_at is not None and first_dial == dial_at:
-            found.append(FirstReach(i, E.DIAL, dial_at, type_, requested, queued_at))
-        if connect_at is not None and first_connect == connect_at:
-            found.append(FirstReach(i, E.CONNECT, connect_at, type_, requested, None))
-    return found
 
 
 def _interactions(query: Q, scope: Scope) -> Q:
     found: Any = query
-    found = found.join(Callback, Callback.id == Interaction.callback_id)
     if scope.agent_id is not None:
         found = found.where(Interaction.agent_id == scope.agent_id)
-    return _callbacks(found, scope)  # type: ignore[no-any-return]
+    if not scope.filters_callbacks:
+        return found  # type: ignore[no-any-return]
+    # Only when needed: PostgreSQL joins by hashing every callback's id (0.2 s at 1,000,000).
+    return _callbacks(found.join(Callback, Callback.id == Interaction.callback_id), scope)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class HandledInteraction:
-    id: uuid.UUID
+    id: str  # as ``packed`` spells it (a UUID's text, which differs by database)
     agent_id: int
-    created_at: datetime
-    reached_at: datetime  # accepted, or (handed over by a colleague) offered
-    ended_at: datetime
-    disposition: str | None
+    ended_at: float  # seconds since 1970
+    handle_seconds: float  # from accepted (or, handed over by a colleague, offered) to done
 
 
-async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteraction]:
-    """Interactions marked done in the range."""
+async def handled(
+    session: AsyncSession, scope: Scope
+) -> tuple[list[HandledInteraction], datetime | None]:
+    """Interactions marked done in the range, and when the earliest of them was created."""
     query = _interactions(
         select(
-            Interaction.id,
-            Interaction.agent_id,
-            Interaction.created_at,
-            func.coalesce(Interaction.accepted_at, Interaction.offered_at),
-            Interaction.ended_at,
-            Interaction.disposition,
+            packed(
+                Interaction.id,
+                Interaction.agent_id,
+                seconds_since(Interaction.ended_at),
+                seconds_since(
+                    Interaction.ended_at,
+                    func.coalesce(Interaction.accepted_at, Interaction.offered_at),
+                ),
+                seconds_since(Interaction.created_at),
+            )
         ).where(
             Interaction.state == InteractionState.DONE,
             Interaction.ended_at >= scope.start,
@@ -347,77 +339,103 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         ),
         scope,
     )
-    return [
-        HandledInteraction(i, agent, created, reached, ended, code)
-        for i, agent, created, reached, ended, code in await session.execute(query)
-        if ended is not None
-    ]
+    rows = await _unpacked(session, query)
+    found = [HandledInteraction(i, agent, ended, seconds) for i, agent, ended, seconds, _ in rows]
+    created = min((row[4] for row in rows), default=None)
+    return found, None if created is None else datetime.fromtimestamp(created, UTC)
 
 
 IDS_PER_STATEMENT = 500
 
 
 async def call_states_of_held(
-    session: AsyncSession, interaction_ids: Sequence[uuid.UUID], since: datetime
-) -> list[tuple[uuid.UUID, datetime, str]]:
+    session: AsyncSession, interaction_ids: Collection[str], since: datetime
+) -> list[tuple[str, float, str]]:
     """The call-state history of those of these interactions that were ever on hold, in
-    order: (interaction, at, state). None of them was created before ``since``."""
+    order: (interaction, seconds since 1970, state). Ids are as ``packed`` spells them. None
+    of these interactions was created before ``since``."""
     # Which were held: the holds recorded since then, one range of the (kind, at) index, rather
     # than two statements per 500 interactions. Their call states: through each one's index.
     # The kind is compared as text (``|| ''``): given the choice, SQLite would walk the
     # (kind, at) index through every hold ever recorded, once per row.
-    wanted = set(interaction_ids)
-    held_since = await session.scalars(
-        select(InteractionHistory.interaction_id)
-        .where(InteractionHistory.kind == "hold", InteractionHistory.at >= since)
-        .distinct()
+    held_since = await _unpacked(
+        session,
+        select(packed(InteractionHistory.interaction_id)).where(
+            InteractionHistory.kind == "hold", InteractionHistory.at >= since
+        ),
     )
-    held = sorted(i for i in held_since if i in wanted)
+    wanted = set(interaction_ids)
+    held = sorted({i for (i,) in held_since if i in wanted})
     kind = InteractionHistory.kind + ""
     state = InteractionHistory.detail["state"].as_string()
-    found: list[tuple[uuid.UUID, datetime, str]] = []
+    found: list[list[Any]] = []
     for first in range(0, len(held), IDS_PER_STATEMENT):
-        chunk = held[first : first + IDS_PER_STATEMENT]
-        rows = await session.execute(
-            select(InteractionHistory.interaction_id, InteractionHistory.at, state)
-            .where(InteractionHistory.interaction_id.in_(chunk), kind == "call_state")
-            .order_by(InteractionHistory.interaction_id, InteractionHistory.id)
+        chunk = [uuid.UUID(i) for i in held[first : first + IDS_PER_STATEMENT]]
+        found += await _unpacked(
+            session,
+            select(
+                packed(
+                    InteractionHistory.interaction_id,
+                    InteractionHistory.id,
+                    seconds_since(InteractionHistory.at),
+                    state,
+                )
+            ).where(InteractionHistory.interaction_id.in_(chunk), kind == "call_state"),
         )
-        found += [(i, at, s or "") for i, at, s in rows]
-    return found
+    found.sort(key=lambda row: (row[0], row[1]))
+    return [(i, at, s or "") for i, _, at, s in found]
 
 
 @dataclass(frozen=True)
 class AfterCallWork:
     agent_id: int
-    start: datetime
-    end: datetime | None  # None: still in after-call work
+    start: float  # seconds since 1970
+    seconds: float | None  # None: still in after-call work
 
 
 async def after_call_work(session: AsyncSession, scope: Scope) -> list[AfterCallWork]:
-    """Each stretch of After Call Work that began in the range, with when it ended."""
+    """Each stretch of After Call Work that began in the range, with how long it lasted."""
+    status = AgentStatusHistory
+    # Each status's end is the agent's next status on that channel: the next row of the range
+    # in (agent, channel, id) order, or for the last of the range the first row after it, read
+    # in index order (COALESCE reads that only when there is no next row in the range).
+    in_range = select(
+        status.agent_id,
+        status.channel,
+        status.id,
+        status.at,
+        status.from_status,
+        status.to_status,
+        func.lead(status.at)
+        .over(partition_by=(status.agent_id, status.channel), order_by=status.id)
+        .label("next_at"),
+    ).where(status.at >= scope.start, status.at < scope.end)
+    if scope.agent_id is not None:
+        in_range = in_range.where(status.agent_id == scope.agent_id)
+    row = in_range.subquery()
     following = aliased(AgentStatusHistory)
-    # The agent's next status on that channel: the first row after it, read in index order.
-    ended = (
+    after_range = (
         select(following.at)
         .where(
-            following.agent_id == AgentStatusHistory.agent_id,
-            following.channel == AgentStatusHistory.channel,
-            following.id > AgentStatusHistory.id,
+            following.agent_id == row.c.agent_id,
+            following.channel == row.c.channel,
+            following.id > row.c.id,
         )
         .order_by(following.id)
         .limit(1)
         .scalar_subquery()
     )
-    query = select(AgentStatusHistory.agent_id, AgentStatusHistory.at, ended).where(
-        AgentStatusHistory.to_status == AgentStatus.AFTER_CALL_WORK,
-        AgentStatusHistory.from_status.is_distinct_from(AgentStatus.AFTER_CALL_WORK),
-        AgentStatusHistory.at >= scope.start,
-        AgentStatusHistory.at < scope.end,
+    query = select(
+        packed(
+            row.c.agent_id,
+            seconds_since(row.c.at),
+            seconds_since(func.coalesce(row.c.next_at, after_range), row.c.at),
+        )
+    ).where(
+        row.c.to_status == AgentStatus.AFTER_CALL_WORK,
+        row.c.from_status.is_distinct_from(AgentStatus.AFTER_CALL_WORK),
     )
-    if scope.agent_id is not None:
-        query = query.where(AgentStatusHistory.agent_id == scope.agent_id)
-    return [AfterCallWork(*row) for row in await session.execute(query)]
+    return [AfterCallWork(*item) for item in await _unpacked(session, query)]
 
 
 async def disposition_counts(session: AsyncSession, scope: Scope) -> dict[str | None, int]:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ringback.agents import repository as agent_repository
 from ringback.callbacks.service import Caller
-from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
+from ringback.callbacks.states import CallbackState, Channel
 from ringback.config import repository as config_repository
 from ringback.errors import RingbackError, invalid
 from ringback.reports import answer_rates, repository
@@ -156,9 +156,9 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _quarter_start(scope: Scope, quarter: int) -> datetime:
-    at = datetime.fromtimestamp(scope.first_quarter + quarter * QUARTER_SECONDS, UTC)
-    return max(at, scope.start)
+def _quarter_start(scope: Scope, quarter: int) -> float:
+    """Seconds since 1970 of a quarter's start, or of the range's when the range began later."""
+    return max(scope.first_quarter + quarter * QUARTER_SECONDS, scope.start.timestamp())
 
 
 # ---------------------------------------------------------------- callbacks
@@ -230,7 +230,7 @@ async def callbacks_report(
     rows = [CallbackFigures(b.start, b.end) for b in spans]
     total = CallbackFigures(scope.start, scope.end)
 
-    def targets(at: datetime) -> list[CallbackFigures]:
+    def targets(at: float) -> list[CallbackFigures]:
         index = locate.index(at)
         return [total] if index is None else [rows[index], total]
 
@@ -243,10 +243,13 @@ async def callbacks_report(
     for outcome in await repository.outcome_counts(session, scope):
         for figures in targets(_quarter_start(scope, outcome.quarter)):
             _add_outcome(figures, outcome)
-    on_time = timedelta(minutes=request.on_time_minutes)
-    for reach in await repository.first_reaches(session, scope):
-        for figures in targets(reach.at):
-            _add_reach(figures, reach, on_time)
+    _add_reaches(
+        await repository.first_reaches(session, scope),
+        locate,
+        rows,
+        total,
+        on_time=request.on_time_minutes * 60.0,
+    )
     if not agent_filtered:
         await _still_waiting(session, scope, rows, total, now)
     return CallbackReport(found.zone, request.on_time_minutes, rows, total, agent_filtered)
@@ -268,17 +271,42 @@ def _add_outcome(figures: CallbackFigures, outcome: repository.OutcomeCount) -> 
         figures.finished_reached += outcome.reached
 
 
-def _add_reach(figures: CallbackFigures, reach: repository.FirstReach, on_time: timedelta) -> None:
-    waited = (reach.at - reach.requested_at).total_seconds()
-    if reach.event is CallbackEvent.CONNECT:
-        figures.to_connect.append(waited)
-        return
-    figures.to_first_dial.append(waited)
-    if reach.queued_at is not None:
-        figures.promise_to_first_dial.append((reach.at - reach.queued_at).total_seconds())
-        if reach.type is CallbackType.SCHEDULED:
-            figures.scheduled_dialled += 1
-            figures.scheduled_on_time += reach.at - reach.queued_at <= on_time
+def _add_reaches(
+    reaches: repository.FirstReaches,
+    locate: Locator,
+    rows: list[CallbackFigures],
+    total: CallbackFigures,
+    *,
+    on_time: float,
+) -> None:
+    """The waits to each first dial and connect, in their buckets (a month has some 90,000,
+    so each is placed once and the whole range's lists are made at the end)."""
+    for at, waited, since_due, scheduled in reaches.dials:
+        index = locate.index(at)
+        if index is None:
+            continue
+        figures = rows[index]
+        figures.to_first_dial.append(waited)
+        if since_due is not None:
+            figures.promise_to_first_dial.append(since_due)
+            if scheduled:
+                figures.scheduled_dialled += 1
+                figures.scheduled_on_time += since_due <= on_time
+    for at, waited in reaches.connects:
+        index = locate.index(at)
+        if index is not None:
+            rows[index].to_connect.append(waited)
+    total.to_first_dial = [waited for _, waited, _, _ in reaches.dials]
+    total.promise_to_first_dial = [due for _, _, due, _ in reaches.dials if due is not None]
+    total.scheduled_dialled = sum(
+        1 for _, _, due, scheduled in reaches.dials if due is not None and scheduled
+    )
+    total.scheduled_on_time = sum(
+        1
+        for _, _, due, scheduled in reaches.dials
+        if due is not None and scheduled and due <= on_time
+    )
+    total.to_connect = [waited for _, waited in reaches.connects]
 
 
 async def _still_waiting(
@@ -335,7 +363,7 @@ async def handling_report(
     cells: dict[tuple[int, int], HandlingFigures] = {}
     totals: dict[int, HandlingFigures] = {}
 
-    def targets(at: datetime, agent_id: int) -> list[HandlingFigures]:
+    def targets(at: float, agent_id: int) -> list[HandlingFigures]:
         login = logins.get(agent_id, str(agent_id))
         if agent_id not in totals:
             totals[agent_id] = HandlingFigures(scope.start, scope.end, login)
@@ -347,22 +375,22 @@ async def handling_report(
             cells[index, agent_id] = HandlingFigures(span.start, span.end, login)
         return [cells[index, agent_id], totals[agent_id]]
 
-    handled = await repository.handled(session, scope)
+    handled, earliest = await repository.handled(session, scope)
     held = _hold_seconds(
         await repository.call_states_of_held(
-            session,
-            [item.id for item in handled],
-            min((item.created_at for item in handled), default=scope.end),
+            session, [item.id for item in handled], earliest or scope.end
         )
     )
     for item in handled:
         for figures in targets(item.ended_at, item.agent_id):
-            figures.handle.append((item.ended_at - item.reached_at).total_seconds())
+            figures.handle.append(item.handle_seconds)
             figures.hold.append(held.get(item.id, 0.0))
     for stretch in await repository.after_call_work(session, scope):
-        ended = stretch.end or now
+        seconds = stretch.seconds
+        if seconds is None:  # still in After Call Work
+            seconds = round(now.timestamp() - stretch.start, 6)
         for figures in targets(stretch.start, stretch.agent_id):
-            figures.after_call_work.append(max(0.0, (ended - stretch.start).total_seconds()))
+            figures.after_call_work.append(max(0.0, seconds))
     ordered = sorted(cells.items(), key=lambda kv: (kv[0][0], kv[1].agent))
     return HandlingReport(
         found.zone,
@@ -371,14 +399,14 @@ async def handling_report(
     )
 
 
-def _hold_seconds(states: Sequence[tuple[object, datetime, str]]) -> dict[object, float]:
+def _hold_seconds(states: Sequence[tuple[str, float, str]]) -> dict[str, float]:
     """Seconds each interaction spent held: from each ``held`` call state to the next."""
-    held: dict[object, float] = defaultdict(float)
-    since: dict[object, datetime] = {}
+    held: dict[str, float] = defaultdict(float)
+    since: dict[str, float] = {}
     for interaction_id, at, state in states:
         began = since.pop(interaction_id, None)
         if began is not None:
-            held[interaction_id] += (at - began).total_seconds()
+            held[interaction_id] += round(at - began, 6)  # the times are whole microseconds
         if state == "held":
             since[interaction_id] = at
     return held
