@@ -105,6 +105,8 @@ class AgentStatusHistory(Base):
     # each stretch's end: the agent's next row on that channel.
     __table_args__ = (
         Index("ix_agent_status_history_status_at", "to_status", "at"),
+        # The handling report: every status of a range, to see where each one ended.
+        Index("ix_agent_status_history_at", "at"),
         Index("ix_agent_status_history_agent_channel_id", "agent_id", "channel", "id"),
     )
 

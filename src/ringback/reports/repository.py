@@ -5,14 +5,14 @@ all the items' numbers packed in one JSON value (``packed``)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     case,
     exists,
     func,
@@ -310,80 +310,75 @@ def _interactions(query: Q, scope: Scope) -> Q:
 
 @dataclass(frozen=True)
 class HandledInteraction:
-    id: str  # as ``packed`` spells it (a UUID's text, which differs by database)
     agent_id: int
     ended_at: float  # seconds since 1970
     handle_seconds: float  # from accepted (or, handed over by a colleague, offered) to done
+    hold_seconds: float  # from each time the call was held to the next call state
 
 
-async def handled(
-    session: AsyncSession, scope: Scope
-) -> tuple[list[HandledInteraction], datetime | None]:
-    """Interactions marked done in the range, and when the earliest of them was created."""
+def _hold_seconds(done: ColumnElement[bool]) -> Any:
+    """Per interaction that was ever held, of those ``done`` keeps (interactions), the seconds
+    its call spent held: from each ``held`` call state to its next call state."""
+    # Which were held: the holds recorded since the earliest of them was created, one range of
+    # the (kind, at) index. Their call states: through each one's own index; the kind is
+    # compared as text (``|| ''``), else SQLite walks the (kind, at) index through every call
+    # state ever recorded.
+    earliest = select(func.min(Interaction.created_at)).where(done).scalar_subquery()
+    held = select(InteractionHistory.interaction_id).where(
+        InteractionHistory.kind == "hold", InteractionHistory.at >= earliest
+    )
+    state = InteractionHistory.detail["state"].as_string()
+    calls = (
+        select(
+            InteractionHistory.interaction_id,
+            state.label("state"),
+            seconds_since(
+                func.lead(InteractionHistory.at).over(
+                    partition_by=InteractionHistory.interaction_id, order_by=InteractionHistory.id
+                ),
+                InteractionHistory.at,
+            ).label("lasted"),
+        )
+        .where(
+            InteractionHistory.interaction_id.in_(held),
+            InteractionHistory.kind + "" == "call_state",
+        )
+        .subquery()
+    )
+    return (
+        select(calls.c.interaction_id, func.sum(calls.c.lasted).label("seconds"))
+        .where(calls.c.state == "held")
+        .group_by(calls.c.interaction_id)
+        .subquery()
+    )
+
+
+async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteraction]:
+    """Interactions marked done in the range, each with its time on hold."""
+    done = and_(
+        Interaction.state == InteractionState.DONE,
+        Interaction.ended_at >= scope.start,
+        Interaction.ended_at < scope.end,
+    )
+    held = _hold_seconds(done)
     query = _interactions(
         select(
             packed(
-                Interaction.id,
                 Interaction.agent_id,
                 seconds_since(Interaction.ended_at),
                 seconds_since(
                     Interaction.ended_at,
                     func.coalesce(Interaction.accepted_at, Interaction.offered_at),
                 ),
-                seconds_since(Interaction.created_at),
+                func.coalesce(held.c.seconds, 0),
             )
-        ).where(
-            Interaction.state == InteractionState.DONE,
-            Interaction.ended_at >= scope.start,
-            Interaction.ended_at < scope.end,
-        ),
+        )
+        .select_from(Interaction)
+        .outerjoin(held, held.c.interaction_id == Interaction.id)
+        .where(done),
         scope,
     )
-    rows = await _unpacked(session, query)
-    found = [HandledInteraction(i, agent, ended, seconds) for i, agent, ended, seconds, _ in rows]
-    created = min((row[4] for row in rows), default=None)
-    return found, None if created is None else datetime.fromtimestamp(created, UTC)
-
-
-IDS_PER_STATEMENT = 500
-
-
-async def call_states_of_held(
-    session: AsyncSession, interaction_ids: Collection[str], since: datetime
-) -> list[tuple[str, float, str]]:
-    """The call-state history of those of these interactions that were ever on hold, in
-    order: (interaction, seconds since 1970, state). Ids are as ``packed`` spells them. None
-    of these interactions was created before ``since``."""
-    # Which were held: the holds recorded since then, one range of the (kind, at) index, rather
-    # than two statements per 500 interactions. Their call states: through each one's index.
-    # The kind is compared as text (``|| ''``): given the choice, SQLite would walk the
-    # (kind, at) index through every hold ever recorded, once per row.
-    held_since = await _unpacked(
-        session,
-        select(packed(InteractionHistory.interaction_id)).where(
-            InteractionHistory.kind == "hold", InteractionHistory.at >= since
-        ),
-    )
-    wanted = set(interaction_ids)
-    held = sorted({i for (i,) in held_since if i in wanted})
-    kind = InteractionHistory.kind + ""
-    state = InteractionHistory.detail["state"].as_string()
-    found: list[list[Any]] = []
-    for first in range(0, len(held), IDS_PER_STATEMENT):
-        chunk = [uuid.UUID(i) for i in held[first : first + IDS_PER_STATEMENT]]
-        found += await _unpacked(
-            session,
-            select(
-                packed(
-                    InteractionHistory.interaction_id,
-                    InteractionHistory.id,
-                    seconds_since(InteractionHistory.at),
-                    state,
-                )
-            ).where(InteractionHistory.interaction_id.in_(chunk), kind == "call_state"),
-        )
-    found.sort(key=lambda row: (row[0], row[1]))
-    return [(i, at, s or "") for i, _, at, s in found]
+    return [HandledInteraction(*row) for row in await _unpacked(session, query)]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -375,16 +375,10 @@ async def handling_report(
             cells[index, agent_id] = HandlingFigures(span.start, span.end, login)
         return [cells[index, agent_id], totals[agent_id]]
 
-    handled, earliest = await repository.handled(session, scope)
-    held = _hold_seconds(
-        await repository.call_states_of_held(
-            session, [item.id for item in handled], earliest or scope.end
-        )
-    )
-    for item in handled:
+    for item in await repository.handled(session, scope):
         for figures in targets(item.ended_at, item.agent_id):
             figures.handle.append(item.handle_seconds)
-            figures.hold.append(held.get(item.id, 0.0))
+            figures.hold.append(item.hold_seconds)
     for stretch in await repository.after_call_work(session, scope):
         seconds = stretch.seconds
         if seconds is None:  # still in After Call Work
@@ -397,19 +391,6 @@ async def handling_report(
         [figures for _, figures in ordered],
         sorted(totals.values(), key=lambda f: f.agent),
     )
-
-
-def _hold_seconds(states: Sequence[tuple[str, float, str]]) -> dict[str, float]:
-    """Seconds each interaction spent held: from each ``held`` call state to the next."""
-    held: dict[str, float] = defaultdict(float)
-    since: dict[str, float] = {}
-    for interaction_id, at, state in states:
-        began = since.pop(interaction_id, None)
-        if began is not None:
-            held[interaction_id] += round(at - began, 6)  # the times are whole microseconds
-        if state == "held":
-            since[interaction_id] = at
-    return held
 
 
 # ---------------------------------------------------------------- dispositions

@@ -1,5 +1,6 @@
 """a callback's milestones on its own row: when it was first queued, first dialled, and when
-and by whom it ended (when the customer first answered is contacted_at, already there)
+and by whom it ended (when the customer first answered is contacted_at, already there); the
+agents' status history by time
 
 The callbacks report took these from the history: a month's first dials and connects read
 360,000 history rows through its time index, and its endings were hashed against the whole
@@ -8,6 +9,9 @@ is one range of a partial index that also holds what the report reads of those c
 the table itself is not read (a month's rows lie all over it). The listing index by request
 time holds what the report counts of requests, for the same reason. Existing callbacks get
 their milestones from their history.
+
+The handling report reads the agents' statuses of its range in (agent, channel, id) order to
+find where each stretch of After Call Work ended; by time, not the whole history.
 
 Revision ID: 0015
 Revises: 0014
@@ -98,6 +102,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_agent_status_history_at", table_name="agent_status_history")
     op.drop_index("ix_callbacks_listing", table_name="callbacks")
     op.create_index("ix_callbacks_listing", "callbacks", list(LISTING), unique=False)
     for name in COVERING:
