@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bench.common import ScenarioResult, Scratch, percentile, scratch_database
 from bench.scale_stage import GROUP, Sample, Service, stage, writer_for
@@ -174,25 +174,7 @@ async def _handle_latest_month(scratch: Scratch, agents: list[tuple[int, str]]) 
         writer.commit()
     finally:
         writer.close()
-    await _mark_reached(scratch.url, history)
     return len(found)
-
-
-async def _mark_reached(url: str, history: list[tuple[Any, ...]]) -> None:
-    """Keep each first dial and answer on its callback row, as the writers of the history do."""
-    reached: dict[uuid.UUID, dict[str, Any]] = {}
-    for callback_id, at, _, event, *_ in history:
-        column = {"dial": "first_dialed_at", "connect": "contacted_at"}[event]
-        reached.setdefault(callback_id, {"id": callback_id})[column] = at
-    db = Database(url, pool_size=1)
-    try:
-        async with db.transaction() as session:
-            for values in reached.values():
-                await session.execute(
-                    update(Callback).where(Callback.id == values.pop("id")).values(**values)
-                )
-    finally:
-        await db.dispose()
 
 
 def _handling(

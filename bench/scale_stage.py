@@ -53,9 +53,6 @@ CALLBACK_COLUMNS = (
     "attempts",
     "last_result",
     "contacted_at",
-    "first_queued_at",
-    "ended_at",
-    "ended_by",
     "contact_id",
     "data",
     "instructions",
@@ -305,19 +302,6 @@ def _history(row: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         yield (row["id"], at + timedelta(minutes=2 * step), actor, event, before, after, None)
 
 
-def _milestones(history: list[tuple[Any, ...]]) -> dict[str, Any]:
-    """What the callback row keeps of this history (``Callback.mark_milestones``); the chains
-    have no dial, and an ending is always their last step."""
-    queued = [at for _, at, _, _, _, state, _ in history if state == "queued"]
-    _, last_at, last_actor, _, _, last_state, _ = history[-1]
-    ended = last_state in ("completed", "failed", "cancelled", "expired")
-    return {
-        "first_queued_at": queued[0] if queued else None,
-        "ended_at": last_at if ended else None,
-        "ended_by": last_actor if ended else None,
-    }
-
-
 def stage(
     scratch: Scratch, service: Service, *, first_number: int, numbers: int, sample: Sample
 ) -> None:
@@ -365,12 +349,8 @@ def _write_chunk(
         ((cid, phone, "", 0) for cid, (phone, _, _) in contacts.items()),
     )
     rows = [row | {"contact_id": contact_id} for row, contact_id, _ in batch]
-    history = []
-    for row in rows:
-        entries = list(_history(row))
-        row |= _milestones(entries)
-        history += entries
     writer.rows("callbacks", CALLBACK_COLUMNS, ([r[c] for c in CALLBACK_COLUMNS] for r in rows))
+    history = [entry for row in rows for entry in _history(row)]
     writer.rows("callback_history", HISTORY_COLUMNS, history)
     writer.rows(
         "contact_history",

@@ -41,6 +41,7 @@ class Story:
         channel: Channel = Channel.WEB,
         attempts: int = 0,
         last_result: str | None = None,
+        contacted_at: datetime | None = None,
         desired_time: datetime | None = None,
     ) -> Callback:
         self.numbers += 1
@@ -56,6 +57,7 @@ class Story:
             priority=50,
             attempts=attempts,
             last_result=last_result,
+            contacted_at=contacted_at,
             data={},
             created_at=created_at,
             updated_at=created_at,
@@ -77,7 +79,6 @@ class Story:
         actor: str = "routing",
         reason: str | None = None,
     ) -> None:
-        callback.mark_milestones(event, target, actor=actor, at=at)
         self.rows.append(
             CallbackHistory(
                 callback_id=callback.id,
@@ -174,6 +175,7 @@ async def fall_back_story(db: Database) -> None:
         created_at=z("10-24 22:30"),
         state=S.COMPLETED,
         attempts=1,
+        contacted_at=z("10-24 22:41"),
     )
     story.event(cb1, z("10-24 22:40"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
     story.event(cb1, z("10-24 22:41"), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
@@ -222,6 +224,7 @@ async def fall_back_story(db: Database) -> None:
         state=S.COMPLETED,
         type=CallbackType.SCHEDULED,
         attempts=2,
+        contacted_at=z("10-24 23:26"),
         desired_time=z("10-24 23:00"),
     )
     story.event(cb5, z("10-24 23:00"), E.DUE, S.SCHEDULED, S.QUEUED, actor="scheduler")

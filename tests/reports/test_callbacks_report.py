@@ -191,7 +191,12 @@ async def test_callbacks_asked_before_the_range_count_from_their_whole_history(
     # Asked and first dialled the day before the range (no answer), dialled again and answered
     # in it: a first connect in the range, not a first dial.
     redialled = story.callback(
-        service, queue, created_at=z("10-23 09:00"), state=S.CONNECTED, attempts=2
+        service,
+        queue,
+        created_at=z("10-23 09:00"),
+        state=S.CONNECTED,
+        attempts=2,
+        contacted_at=z("10-24 23:01"),
     )
     story.event(redialled, z("10-23 09:05"), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
     story.event(redialled, z("10-23 09:06"), E.NO_CONTACT, S.DIALING, S.ACCEPTED)

@@ -20,13 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ringback.callbacks.states import (
-    TERMINAL_STATES,
-    CallbackEvent,
-    CallbackState,
-    CallbackType,
-    Channel,
-)
+from ringback.callbacks.states import CallbackEvent, CallbackState, CallbackType, Channel
 from ringback.db import Base, enum_column, new_id
 
 # The conditions of two partial indexes; the queries that use them write them the same way.
@@ -68,7 +62,8 @@ class Callback(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_result: Mapped[str | None] = mapped_column(String(32))  # of the latest dial
     contacted_at: Mapped[datetime | None]  # the customer answered at least once
-    # Milestones, also in the history, kept here so that a report reads callbacks, not history.
+    # Milestones of the history, kept on the row by a trigger on the history (migration 0015)
+    # so that a report reads callbacks, not history.
     first_queued_at: Mapped[datetime | None]
     first_dialed_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -157,20 +152,6 @@ class Callback(Base):
             sqlite_where=text("due_at IS NOT NULL"),
         ),
     )
-
-    def mark_milestones(
-        self, event: CallbackEvent, target: CallbackState, *, actor: str, at: datetime
-    ) -> None:
-        """Keep on the row the moments a history entry marks (first queued, first dialled,
-        first answered, ended), as of that entry's time and actor."""
-        if target is CallbackState.QUEUED and self.first_queued_at is None:
-            self.first_queued_at = at
-        if event is CallbackEvent.DIAL and self.first_dialed_at is None:
-            self.first_dialed_at = at
-        if event is CallbackEvent.CONNECT and self.contacted_at is None:
-            self.contacted_at = at
-        if target in TERMINAL_STATES:
-            self.ended_at, self.ended_by = at, actor
 
 
 class WaitingCountRow(Base):

@@ -590,7 +590,6 @@ def _apply(
     at = max(now, callback.updated_at)
     callback.state = step.target
     callback.updated_at = at
-    callback.mark_milestones(step.event, step.target, actor=actor, at=at)
     _record(session, callback, step, actor=actor, now=at, reason=reason)
 
 

@@ -135,6 +135,7 @@ def _dial_result(
     if callback.state is not CallbackState.DIALING:
         return
     if result is DialResult.ANSWERED:
+        callback.contacted_at = callback.contacted_at or now
         change_state(session, callback, CallbackEvent.CONNECT, actor=SWITCH, now=now)
     elif result is DialResult.INVALID_NUMBER:
         change_state(

@@ -63,7 +63,9 @@ async def _june_story(database_url: str) -> None:
                 history=[(dial, "dial_result", {"result": result})],
             )
 
-        first = story.callback(*cards, created_at=utc(1, 14), state=S.COMPLETED, attempts=1)
+        first = story.callback(
+            *cards, created_at=utc(1, 14), state=S.COMPLETED, attempts=1, contacted_at=utc(1, 14, 6)
+        )
         story.event(first, utc(1, 14, 5), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
         story.event(first, utc(1, 14, 6), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
         story.event(first, utc(1, 14, 20), E.COMPLETE, S.CONNECTED, S.COMPLETED, actor="ada")
@@ -80,7 +82,9 @@ async def _june_story(database_url: str) -> None:
         third = story.callback(*cards, created_at=utc(2, 13), state=S.CANCELLED)
         story.event(third, utc(2, 13, 30), E.CANCEL, S.QUEUED, S.CANCELLED, actor="customer")
 
-        fourth = story.callback(*cards, created_at=utc(2, 16), state=S.COMPLETED, attempts=1)
+        fourth = story.callback(
+            *cards, created_at=utc(2, 16), state=S.COMPLETED, attempts=1, contacted_at=utc(2, 16, 3)
+        )
         story.event(fourth, utc(2, 16, 2), E.DIAL, S.ACCEPTED, S.DIALING, actor="ada")
         story.event(fourth, utc(2, 16, 3), E.CONNECT, S.DIALING, S.CONNECTED, actor="switch")
         story.event(fourth, utc(2, 16, 10), E.COMPLETE, S.CONNECTED, S.COMPLETED, actor="ada")
