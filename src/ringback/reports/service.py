@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -279,34 +279,31 @@ def _add_reaches(
     *,
     on_time: float,
 ) -> None:
-    """The waits to each first dial and connect, in their buckets (a month has some 90,000,
-    so each is placed once and the whole range's lists are made at the end)."""
-    for at, waited, since_due, scheduled in reaches.dials:
-        index = locate.index(at)
-        if index is None:
-            continue
-        figures = rows[index]
-        figures.to_first_dial.append(waited)
-        if since_due is not None:
-            figures.promise_to_first_dial.append(since_due)
-            if scheduled:
-                figures.scheduled_dialled += 1
-                figures.scheduled_on_time += since_due <= on_time
+    """The waits to each first dial and connect, in their buckets and in the whole range (a
+    month has some 90,000: grouped by bucket first, then added a bucket at a time)."""
+    dials: defaultdict[int, list[repository.Dial]] = defaultdict(list)
+    for dial in reaches.dials:
+        if (index := locate.index(dial[0])) is not None:
+            dials[index].append(dial)
+    connects: defaultdict[int, list[float]] = defaultdict(list)
     for at, waited in reaches.connects:
-        index = locate.index(at)
-        if index is not None:
-            rows[index].to_connect.append(waited)
-    total.to_first_dial = [waited for _, waited, _, _ in reaches.dials]
-    total.promise_to_first_dial = [due for _, _, due, _ in reaches.dials if due is not None]
-    total.scheduled_dialled = sum(
-        1 for _, _, due, scheduled in reaches.dials if due is not None and scheduled
-    )
-    total.scheduled_on_time = sum(
-        1
-        for _, _, due, scheduled in reaches.dials
-        if due is not None and scheduled and due <= on_time
-    )
-    total.to_connect = [waited for _, waited in reaches.connects]
+        if (index := locate.index(at)) is not None:
+            connects[index].append(waited)
+    for index, some in dials.items():
+        _add_dials(rows[index], some, on_time)
+    for index, waits in connects.items():
+        rows[index].to_connect += waits
+    _add_dials(total, reaches.dials, on_time)
+    total.to_connect += [waited for _, waited in reaches.connects]
+
+
+def _add_dials(figures: CallbackFigures, dials: list[repository.Dial], on_time: float) -> None:
+    figures.to_first_dial += [waited for _, waited, _, _ in dials]
+    due = [(since_due, slotted) for _, _, since_due, slotted in dials if since_due is not None]
+    figures.promise_to_first_dial += [since_due for since_due, _ in due]
+    slotted = [since_due for since_due, slotted in due if slotted]
+    figures.scheduled_dialled += len(slotted)
+    figures.scheduled_on_time += sum(since_due <= on_time for since_due in slotted)
 
 
 async def _still_waiting(
