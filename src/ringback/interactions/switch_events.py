@@ -135,8 +135,10 @@ def _dial_result(
     if callback.state is not CallbackState.DIALING:
         return
     if result is DialResult.ANSWERED:
-        callback.contacted_at = callback.contacted_at or now
         change_state(session, callback, CallbackEvent.CONNECT, actor=SWITCH, now=now)
+        # When its history says: the entry is stamped no earlier than the callback's last
+        # change (a node whose clock is behind), and the reports read the first answer here.
+        callback.contacted_at = callback.contacted_at or callback.updated_at
     elif result is DialResult.INVALID_NUMBER:
         change_state(
             session,
