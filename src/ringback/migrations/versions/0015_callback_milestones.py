@@ -11,8 +11,10 @@ time holds what the report counts of requests, for the same reason.
 
 A trigger on the history keeps the milestones as each entry is written, whichever node or
 version writes it: nodes of the earlier version keep running while an upgrade rolls through.
-Existing callbacks get theirs from their history here. The trigger is dropped with the table:
-a later migration that has SQLite rebuild callback_history (batch mode, ``recreate``) must
+Existing callbacks get theirs from their history here, and contacted_at (the first answer,
+which a node whose clock was behind stamped a little before its history entry) is set to that
+entry's time. The trigger is dropped with the table: a later migration that has SQLite rebuild
+callback_history (batch mode, ``recreate``) must
 create it again (``tests/callbacks/test_milestones.py`` fails without it).
 
 The handling report reads the agents' statuses of its range in (agent, channel, id) order to
@@ -61,11 +63,13 @@ UPDATE callbacks SET
     first_queued_at = least(callbacks.first_queued_at, h.first_queued_at),
     first_dialed_at = least(callbacks.first_dialed_at, h.first_dialed_at),
     ended_at = coalesce(callbacks.ended_at, h.ended_at),
-    ended_by = coalesce(callbacks.ended_by, h.ended_by)
+    ended_by = coalesce(callbacks.ended_by, h.ended_by),
+    contacted_at = coalesce(h.contacted_at, callbacks.contacted_at)
 FROM (
     SELECT callback_id,
         min(at) FILTER (WHERE to_state = 'queued') AS first_queued_at,
         min(at) FILTER (WHERE event = 'dial') AS first_dialed_at,
+        min(at) FILTER (WHERE event = 'connect') AS contacted_at,
         max(at) FILTER (WHERE {ended}) AS ended_at,
         (array_agg(actor ORDER BY id DESC) FILTER (WHERE {ended}))[1] AS ended_by
     FROM callback_history
@@ -82,6 +86,9 @@ UPDATE callbacks SET
     first_dialed_at = (
         SELECT min(at) FROM callback_history AS h
         WHERE h.callback_id = callbacks.id AND h.event = 'dial'),
+    contacted_at = coalesce((
+        SELECT min(at) FROM callback_history AS h
+        WHERE h.callback_id = callbacks.id AND h.event = 'connect'), contacted_at),
     ended_at = (
         SELECT max(at) FROM callback_history AS h
         WHERE h.callback_id = callbacks.id AND h.{ended}),
