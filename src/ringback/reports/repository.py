@@ -66,8 +66,8 @@ def _packed_postgresql(element: packed, compiler: Any, **kw: Any) -> str:
 
 
 class seconds_since(FunctionElement[float]):
-    """``seconds_since(at, since)``: the seconds from ``since`` to ``at``, exactly as stored
-    (microseconds on PostgreSQL, milliseconds on SQLite); ``seconds_since(at)``: since 1970."""
+    """``seconds_since(at, since)``: the seconds from ``since`` to ``at``, as stored (to the
+    microsecond on PostgreSQL, the millisecond on SQLite); ``seconds_since(at)``: since 1970."""
 
     type = Float()
     inherit_cache = True
@@ -84,7 +84,7 @@ def _seconds_since_sqlite(element: seconds_since, compiler: Any, **kw: Any) -> s
 @compiles(seconds_since, "postgresql")
 def _seconds_since_postgresql(element: seconds_since, compiler: Any, **kw: Any) -> str:
     at, *since = (compiler.process(c, **kw) for c in element.clauses)
-    return f"extract(epoch from {at} - {since[0]})" if since else f"extract(epoch from {at})"
+    return f"date_part('epoch', {at} - {since[0]})" if since else f"date_part('epoch', {at})"
 
 
 async def _unpacked(session: AsyncSession, query: Any) -> list[list[Any]]:
@@ -382,7 +382,11 @@ async def handled(session: AsyncSession, scope: Scope) -> list[HandledInteractio
         .where(done),
         scope,
     )
-    return [HandledInteraction(*row) for row in await _unpacked(session, query)]
+    return [
+        # A sum of microsecond times in floating point: rounded back to the microsecond.
+        HandledInteraction(agent, ended, handle, round(held, 6))
+        for agent, ended, handle, held in await _unpacked(session, query)
+    ]
 
 
 @dataclass(frozen=True)
