@@ -363,37 +363,35 @@ async def handling_report(
     scope, spans = found.scope, found.spans
     locate = Locator(spans)
     logins = await repository.agent_logins(session)
-    cells: dict[tuple[int, int], HandlingFigures] = {}
-    totals: dict[int, HandlingFigures] = {}
-
-    def targets(at: float, agent_id: int) -> list[HandlingFigures]:
-        login = logins.get(agent_id, str(agent_id))
-        if agent_id not in totals:
-            totals[agent_id] = HandlingFigures(scope.start, scope.end, login)
-        index = locate.index(at)
-        if index is None:
-            return [totals[agent_id]]
-        if (index, agent_id) not in cells:
-            span = spans[index]
-            cells[index, agent_id] = HandlingFigures(span.start, span.end, login)
-        return [cells[index, agent_id], totals[agent_id]]
-
+    # Each item's seconds by (bucket or None, agent), then one figure per cell and per agent.
+    handle: defaultdict[tuple[int | None, int], list[float]] = defaultdict(list)
+    hold: defaultdict[tuple[int | None, int], list[float]] = defaultdict(list)
+    wrap_up: defaultdict[tuple[int | None, int], list[float]] = defaultdict(list)
     for item in await repository.handled(session, scope):
-        for figures in targets(item.ended_at, item.agent_id):
-            figures.handle.append(item.handle_seconds)
-            figures.hold.append(item.hold_seconds)
+        key = (locate.index(item.ended_at), item.agent_id)
+        handle[key].append(item.handle_seconds)
+        hold[key].append(item.hold_seconds)
     for stretch in await repository.after_call_work(session, scope):
         seconds = stretch.seconds
         if seconds is None:  # still in After Call Work
             seconds = round(now.timestamp() - stretch.start, 6)
-        for figures in targets(stretch.start, stretch.agent_id):
-            figures.after_call_work.append(max(0.0, seconds))
-    ordered = sorted(cells.items(), key=lambda kv: (kv[0][0], kv[1].agent))
-    return HandlingReport(
-        found.zone,
-        [figures for _, figures in ordered],
-        sorted(totals.values(), key=lambda f: f.agent),
-    )
+        wrap_up[locate.index(stretch.start), stretch.agent_id].append(max(0.0, seconds))
+    cells: list[HandlingFigures] = []
+    totals: dict[int, HandlingFigures] = {}
+    for index, agent_id in handle.keys() | wrap_up.keys():
+        login = logins.get(agent_id, str(agent_id))
+        if agent_id not in totals:
+            totals[agent_id] = HandlingFigures(scope.start, scope.end, login)
+        adds_to = [totals[agent_id]]
+        if index is not None:
+            cells.append(HandlingFigures(spans[index].start, spans[index].end, login))
+            adds_to.append(cells[-1])
+        for figures in adds_to:
+            figures.handle += handle.get((index, agent_id), [])
+            figures.hold += hold.get((index, agent_id), [])
+            figures.after_call_work += wrap_up.get((index, agent_id), [])
+    cells.sort(key=lambda f: (f.start, f.agent))
+    return HandlingReport(found.zone, cells, sorted(totals.values(), key=lambda f: f.agent))
 
 
 # ---------------------------------------------------------------- dispositions
