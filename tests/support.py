@@ -1,4 +1,5 @@
-"""What several test modules share: the test configuration, and waiting for a row lock."""
+"""What several test modules share: the test configuration, an agent made Ready, and waiting
+for a row lock."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import asyncio
 
 from sqlalchemy import text
 
+from ringback.agents import repository as agent_repository
+from ringback.agents import service as agents
+from ringback.agents.models import AgentChannel, AgentStatus
+from ringback.clock import Clock
 from ringback.db import Database
 
 # Office hours of the services that never close.
@@ -215,3 +220,18 @@ async def until_someone_waits_for_a_lock(db: Database) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the other change never waited for the locked row")
+
+
+async def set_ready(db: Database, clock: Clock, login: str) -> None:
+    """The agent of this login, Ready on voice, as the agent's desk would set it."""
+    async with db.transaction() as session:
+        agent = await agent_repository.by_login(session, login)
+        assert agent is not None
+        await agents.set_status(
+            session,
+            agent=agent,
+            channel=AgentChannel.VOICE,
+            status=AgentStatus.READY,
+            reason=None,
+            now=clock.now(),
+        )

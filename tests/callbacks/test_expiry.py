@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.support import TEST_CONFIG
 
 from ringback.callbacks import repository
 from ringback.callbacks import service as callbacks
@@ -16,26 +15,11 @@ from ringback.callbacks.models import Callback, SlotBooking
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import CallbackEvent, CallbackState
 from ringback.clock import ManualClock
-from ringback.config.loader import parse_config
-from ringback.config.service import apply_config
 from ringback.db import Database
 from ringback.webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.anyio
 STAFF = callbacks.Caller(actor="test")
-# The "anytime" service (always open) lets callbacks wait two hours past their desired time.
-EXPIRING_CONFIG = TEST_CONFIG.replace(
-    'name = "anytime"\n', 'name = "anytime"\nexpire_after_hours = 2\n', 1
-)
-
-
-@pytest.fixture
-async def expiring_db(db: Database, clock: ManualClock) -> Database:
-    async with db.transaction() as session:
-        await apply_config(
-            session, config=parse_config(EXPIRING_CONFIG, source="test.toml"), now=clock.now()
-        )
-    return db
 
 
 async def ask(db: Database, clock: ManualClock, **fields: object) -> Callback:

@@ -23,12 +23,11 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
-from tests.support import TEST_CONFIG
+from tests.support import set_ready
 
 from ringback import migrations
 from ringback.agents import repository as agent_repository
-from ringback.agents import service as agents
-from ringback.agents.models import Agent, AgentChannel, AgentStatus
+from ringback.agents.models import Agent
 from ringback.callbacks import repository
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.expiry import expire_overdue
@@ -36,8 +35,6 @@ from ringback.callbacks.models import Callback, CallbackHistory
 from ringback.callbacks.schemas import CallbackCreate
 from ringback.callbacks.states import TERMINAL_STATES, CallbackEvent, CallbackState
 from ringback.clock import ManualClock
-from ringback.config.loader import parse_config
-from ringback.config.service import apply_config
 from ringback.db import Database, sync_url
 from ringback.interactions import offers, switch_events, wrapup
 from ringback.interactions.models import Interaction
@@ -50,12 +47,8 @@ from ringback.timers import Timers
 pytestmark = pytest.mark.anyio
 CUSTOMER = callbacks.Caller(actor="customer")
 INTEGRATION = callbacks.Caller(actor="crm")
-# "anytime" (always open, offers time out after 5 s) lets a callback wait 2 hours past its time.
-EXPIRING_CONFIG = TEST_CONFIG.replace(
-    'name = "anytime"\n', 'name = "anytime"\nexpire_after_hours = 2\n', 1
-)
 # The migration that adds the milestones and fills them from the history; contacted_at (the
-# first answer) was there before it and is left as it is.
+# first answer) was there before it, and is set to its connect entry's time.
 MILESTONES_REVISION = "0015"
 BACKFILLED = ("first_queued_at", "first_dialed_at", "ended_at", "ended_by")
 STEP = timedelta(seconds=1, microseconds=234_567)  # odd microseconds: times compare exactly
@@ -102,15 +95,6 @@ async def stored_milestones(db: Database) -> dict[uuid.UUID, Milestones]:
         return {callback_id: Milestones(*values) for callback_id, *values in rows}
 
 
-@pytest.fixture
-async def expiring_db(db: Database, clock: ManualClock) -> Database:
-    async with db.transaction() as session:
-        await apply_config(
-            session, config=parse_config(EXPIRING_CONFIG, source="test.toml"), now=clock.now()
-        )
-    return db
-
-
 class Flows:
     """The use cases a callback goes through, each in its own transaction, on one clock."""
 
@@ -140,17 +124,7 @@ class Flows:
         return agent
 
     async def ready(self) -> None:
-        async with self.db.transaction() as session:
-            agent = await agent_repository.by_login(session, "ada")
-            assert agent is not None
-            await agents.set_status(
-                session,
-                agent=agent,
-                channel=AgentChannel.VOICE,
-                status=AgentStatus.READY,
-                reason=None,
-                now=self.clock.now(),
-            )
+        await set_ready(self.db, self.clock, "ada")
 
     async def route(self, callback_id: uuid.UUID) -> uuid.UUID:
         """One routing pass, which offers this callback; the offer's interaction."""

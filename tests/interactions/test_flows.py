@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from tests.support import TEST_CONFIG
+from tests.support import TEST_CONFIG, set_ready
 
 from ringback.agents import repository as agent_repository
 from ringback.agents import service as agents
@@ -29,20 +29,6 @@ from ringback.timers import Timers
 
 pytestmark = pytest.mark.anyio
 CUSTOMER = callbacks.Caller(actor="test")
-
-
-async def ready(db: Database, clock: ManualClock, login: str) -> None:
-    async with db.transaction() as session:
-        agent = await agent_repository.by_login(session, login)
-        assert agent is not None
-        await agents.set_status(
-            session,
-            agent=agent,
-            channel=AgentChannel.VOICE,
-            status=AgentStatus.READY,
-            reason=None,
-            now=clock.now(),
-        )
 
 
 async def offered(db: Database) -> list[Interaction]:
@@ -69,7 +55,7 @@ async def test_a_scheduled_callback_is_offered_at_its_slot_and_dialled_on_accept
             caller=CUSTOMER,
             now=clock.now(),
         )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     timers = Timers(configured_db, clock, Metrics())
     routing = RoutingEngine(configured_db, clock)
     clock.advance(timedelta(minutes=44))
@@ -111,7 +97,7 @@ async def test_an_offer_times_out_on_the_clock(configured_db: Database, clock: M
             caller=CUSTOMER,
             now=clock.now(),
         )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     timers = Timers(configured_db, clock, Metrics())
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     clock.advance(timedelta(seconds=4))
@@ -158,7 +144,7 @@ async def test_the_customer_calling_window_holds_routing_and_refuses_a_call(
         )
     clock.advance(timedelta(minutes=1))
     assert await Timers(configured_db, clock, Metrics()).run_once() == 1
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     routing = RoutingEngine(configured_db, clock)
     assert await routing.route_once() == 0
     clock.set(datetime(2026, 12, 8, 13, 0, tzinfo=UTC))  # 08:00 in New York
@@ -186,7 +172,7 @@ async def test_a_customer_cancelling_during_the_offer_takes_it_off_the_screen(
             caller=CUSTOMER,
             now=clock.now(),
         )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     async with configured_db.transaction() as session:
         await callbacks.cancel_callback(
@@ -217,7 +203,7 @@ async def test_a_personal_callback_comes_back_to_its_agent(
             caller=CUSTOMER,
             now=clock.now(),
         )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     routing, timers = RoutingEngine(configured_db, clock), Timers(configured_db, clock, Metrics())
     clock.advance(timedelta(minutes=1))
     await timers.run_once()
@@ -252,7 +238,7 @@ async def test_a_personal_callback_comes_back_to_its_agent(
             reason="break",
             now=clock.now(),
         )
-    await ready(configured_db, clock, "bob")
+    await set_ready(configured_db, clock, "bob")
     clock.set(later)
     await timers.run_once()
     assert await routing.route_once() == 0

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from tests.support import set_ready
 
 from ringback.agents import repository as agent_repository
-from ringback.agents import service as agents
 from ringback.agents.models import Agent, AgentChannel, AgentStatus
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks import service as callbacks
@@ -69,20 +69,6 @@ async def agent(db: Database, login: str) -> Agent:
     return found
 
 
-async def ready(db: Database, clock: ManualClock, login: str) -> None:
-    async with db.transaction() as session:
-        found = await agent_repository.by_login(session, login)
-        assert found is not None
-        await agents.set_status(
-            session,
-            agent=found,
-            channel=AgentChannel.VOICE,
-            status=AgentStatus.READY,
-            reason=None,
-            now=clock.now(),
-        )
-
-
 async def test_only_supervisors_and_admins_pass(configured_db: Database) -> None:
     supervision.check_supervisor(await agent(configured_db, "sue"))
     with pytest.raises(RingbackError) as refused:
@@ -104,7 +90,7 @@ async def test_queues_count_waiting_offered_and_scheduled_per_service(
         type="scheduled",
         desired_time=(clock.now() + timedelta(hours=2)).isoformat(),
     )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     clock.advance(timedelta(seconds=30))
     async with configured_db.transaction() as session:
@@ -140,7 +126,7 @@ async def test_waiting_callbacks_oldest_first_with_who_has_the_offer(
         type="scheduled",
         desired_time=(clock.now() + timedelta(hours=2)).isoformat(),
     )
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     clock.advance(timedelta(minutes=3))
     async with configured_db.transaction() as session:
@@ -199,7 +185,7 @@ async def test_a_new_priority_is_recorded_and_routing_serves_it_first(
             session, supervisor=sue, callback_id=newer.id, priority=95, reason=None, now=clock.now()
         )
         assert len(await callback_repository.history(session, newer.id)) == len(history)
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     async with configured_db.transaction() as session:
         offered = await session.scalar(select(Interaction))
@@ -255,7 +241,7 @@ async def test_a_supervisor_cancel_withdraws_the_offer_from_the_agents_screen(
     configured_db: Database, clock: ManualClock
 ) -> None:
     made = await request(configured_db, clock)
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     sue, ada = await agent(configured_db, "sue"), await agent(configured_db, "ada")
     async with configured_db.transaction() as session:
@@ -300,7 +286,7 @@ async def test_agents_show_each_channel_and_what_is_in_hand(
     configured_db: Database, clock: ManualClock
 ) -> None:
     made = await request(configured_db, clock, name="Grace Hopper")
-    await ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "ada")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     async with configured_db.transaction() as session:
         rows = {row.agent.login: row for row in await supervision.agents(session)}
