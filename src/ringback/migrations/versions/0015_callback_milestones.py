@@ -14,11 +14,11 @@ version writes it: nodes of the earlier version keep running while an upgrade ro
 Existing callbacks get theirs from their history here, and contacted_at (the first answer,
 which a node whose clock was behind stamped a little before its history entry) is set to that
 entry's time. The trigger is dropped with the table: a later migration that has SQLite rebuild
-callback_history (batch mode, ``recreate``) must
-create it again (``tests/callbacks/test_milestones.py`` fails without it).
+callback_history (batch mode, ``recreate``) must create it again
+(``tests/callbacks/test_milestones.py`` fails without it).
 
-The handling report reads the agents' statuses of its range in (agent, channel, id) order to
-find where each stretch of After Call Work ended; by time, not the whole history.
+The handling report on PostgreSQL reads the agents' statuses of its range in (agent, channel,
+id) order to find where each stretch of After Call Work ended: by time, not the whole history.
 
 Revision ID: 0015
 Revises: 0014
