@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tests.supervisor.test_supervisor_service import agent, ready, request
-from tests.support import ALWAYS_OPEN, TEST_CONFIG
+from tests.supervisor.test_supervisor_service import agent, request
+from tests.support import ALWAYS_OPEN, TEST_CONFIG, set_ready
 
 from ringback.agents.queues import my_queues
 from ringback.clock import ManualClock
@@ -74,7 +74,7 @@ async def test_waiting_counts_the_queued_and_the_next_scheduled_is_the_earliest(
     assert (before["support"].waiting, before["support"].next_scheduled_at) == (0, None)
 
     # An offer is on someone's screen: it no longer waits.
-    await ready(configured_db, clock, "bob")
+    await set_ready(configured_db, clock, "bob")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     async with configured_db.transaction() as session:
         after = {q.service.name: q for q in await my_queues(session, agent=ada)}

@@ -15,7 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from tests.contacts.test_contacts_schema import _tables_named
-from tests.supervisor.test_supervisor_service import ready, request
+from tests.supervisor.test_supervisor_service import request
+from tests.support import set_ready
 
 from ringback import migrations
 from ringback.callbacks import repository
@@ -86,7 +87,7 @@ async def test_counts_follow_intake_routing_and_cancels_before_and_after_a_fold(
             type="scheduled",
             desired_time=(clock.now() + timedelta(hours=hours)).isoformat(),
         )
-    await ready(configured_db, clock, "bob")
+    await set_ready(configured_db, clock, "bob")
     assert await RoutingEngine(configured_db, clock).route_once() == 1
     async with configured_db.transaction() as session:
         await session.execute(

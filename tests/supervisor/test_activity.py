@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.supervisor.test_supervisor_service import ready
 from tests.supervisor.test_waiting_list import ask
+from tests.support import set_ready
 
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.service import change_state
@@ -70,8 +70,8 @@ async def test_activity_counts_each_bucket_from_the_stored_history(
     unreached = await ask(configured_db, clock, "+44 20 7946 0152")
     clock.advance(timedelta(minutes=12))
     await ask(configured_db, clock, "+44 20 7946 0153")
-    await ready(configured_db, clock, "ada")
-    await ready(configured_db, clock, "bob")
+    await set_ready(configured_db, clock, "ada")
+    await set_ready(configured_db, clock, "bob")
     assert await RoutingEngine(configured_db, clock).route_once() == 2  # the first two
     await settle(configured_db, clock, answered.id, E.ACCEPT, E.DIAL, E.CONNECT)
     clock.advance(timedelta(minutes=10))

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from tests.supervisor.test_supervisor_service import ready
 from tests.supervisor.test_waiting_list import CONFIG, ask
+from tests.support import set_ready
 
 from ringback.callbacks import repository as callback_repository
 from ringback.callbacks.service import change_state, make_due
@@ -155,7 +155,7 @@ async def test_a_callback_already_tried_is_not_late(
     watched_db: Database, clock: ManualClock
 ) -> None:
     tried = await ask(watched_db, clock, "+44 20 7946 0143")
-    await ready(watched_db, clock, "ada")
+    await set_ready(watched_db, clock, "ada")
     assert await RoutingEngine(watched_db, clock).route_once() == 1
     async with watched_db.transaction() as session:
         callback = await callback_repository.get(session, tried.id)

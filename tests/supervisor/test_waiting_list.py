@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
-from tests.supervisor.test_supervisor_service import agent, ready
-from tests.support import TEST_CONFIG
+from tests.supervisor.test_supervisor_service import agent
+from tests.support import TEST_CONFIG, set_ready
 
 from ringback.callbacks import service as callbacks
 from ringback.callbacks.models import Callback
@@ -90,7 +90,7 @@ async def test_filters_by_state_service_and_age(
         type="scheduled",
         desired_time=(clock.now() + timedelta(hours=1)).isoformat(),
     )
-    await ready(supervised_db, clock, "ada")
+    await set_ready(supervised_db, clock, "ada")
     assert await RoutingEngine(supervised_db, clock).route_once() == 1  # the oldest is offered
     clock.advance(timedelta(minutes=1))
 

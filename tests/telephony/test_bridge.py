@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from tests.interactions.test_flows import offered, ready
+from tests.interactions.test_flows import offered
+from tests.support import set_ready
 from tests.telephony.test_remote_switch_contract import Follower
 
 from ringback.agents import repository as agent_repository
@@ -136,7 +137,7 @@ async def _interaction_on_a_lost_call(db: Database, clock: ManualClock, call_id:
             caller=callbacks.Caller(actor="test"),
             now=clock.now(),
         )
-    await ready(db, clock, "ada")
+    await set_ready(db, clock, "ada")
     assert await RoutingEngine(db, clock).route_once() == 1
     [interaction] = await offered(db)
     async with db.transaction() as session:
